@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { SUPPORTED_KUBERNETES_VERSIONS, type SupportedKubernetesVersion } from './kubernetes';
+
+/** CloudWatch Logs only accepts these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const kubernetesVersions = Object.keys(SUPPORTED_KUBERNETES_VERSIONS) as [SupportedKubernetesVersion, ...SupportedKubernetesVersion[]];
+
+/**
+ * An IPv4 CIDR block for the VPC. AWS accepts prefixes /16 to /28; below /22 there is not enough room
+ * for the public, private (pods take VPC addresses) and isolated subnets of even two AZs.
+ */
+const vpcCidr = z.string().refine(
+  (value) => {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    if (!match) return false;
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 22;
+  },
+  { message: 'must be an IPv4 CIDR block with a prefix from /16 to /22, e.g. 10.0.0.0/16' },
+);
+
+const iamRoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/Admin' });
+
+const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)), {
+  message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+});
+
+const clusterCapacity = z.discriminatedUnion(
+  'type',
+  [
+    // EKS Auto Mode: AWS runs the nodes, scales them from zero and patches them. The cheapest to operate.
+    z.strictObject({ type: z.literal('auto-mode') }),
+    // A managed node group for teams that need to choose instance types or pin AMIs.
+    z.strictObject({
+      type: z.literal('managed-node-group'),
+      instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type, e.g. t4g.medium' }),
+      minSize: z.int().min(1),
+      maxSize: z.int().min(1),
+    }),
+  ],
+  { message: 'type must be one of auto-mode, managed-node-group' },
+);
+
+export const environmentConfigSchema = z
+  .strictObject({
+    /** Who answers for this environment's resources and bill; becomes the `owner` tag. */
+    owner: z.string().min(1),
+    network: z.strictObject({
+      cidr: vpcCidr,
+      /** Availability zones; the subnets and (in prod) the NAT gateways are spread over them. */
+      maxAzs: z.union([z.literal(2), z.literal(3)], { message: 'must be 2 or 3' }),
+      /** NAT gateways cost ~32 USD a month each: one is enough for a sandbox, one per AZ survives an AZ outage. */
+      natGateways: z.int({ message: 'must be a whole number' }),
+    }),
+    cluster: z.strictObject({
+      kubernetesVersion: z.enum(kubernetesVersions, { message: `must be one of ${kubernetesVersions.join(', ')}` }),
+      capacity: clusterCapacity,
+      /** An existing IAM role that gets cluster-admin through an EKS access entry. Optional: the deployer always gets it. */
+      adminRoleArn: iamRoleArn.optional(),
+    }),
+    database: z.strictObject({
+      /** Aurora capacity units. 0 lets the sandbox database pause when idle (you pay for storage only). */
+      minCapacity: z.number().min(0).max(256),
+      maxCapacity: z.number().min(1).max(256),
+      readers: z.int().min(0).max(15),
+      backupRetentionDays: z.int().min(1).max(35),
+      deletionProtection: z.boolean(),
+    }),
+    budget: z.strictObject({
+      monthlyLimitUsd: z.number().positive(),
+      alertEmail: z.email({ message: 'must be an e-mail address' }),
+    }),
+    logRetentionDays,
+    /** `destroy`: `cdk destroy` removes everything, data included. `retain`: data stores survive stack deletion. */
+    removalPolicy: z.enum(['destroy', 'retain'], { message: 'must be one of destroy, retain' }),
+  })
+  .superRefine((config, ctx) => {
+    const { natGateways, maxAzs } = config.network;
+    if (natGateways < 1 || natGateways > maxAzs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: `must be from 1 to ${maxAzs} (network.maxAzs): private subnets need at least one NAT gateway, and there is at most one per AZ`,
+      });
+    }
+    if (config.database.minCapacity > config.database.maxCapacity) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'minCapacity'], message: 'must not exceed database.maxCapacity' });
+    }
+    if (config.cluster.capacity.type === 'managed-node-group' && config.cluster.capacity.minSize > config.cluster.capacity.maxSize) {
+      ctx.addIssue({ code: 'custom', path: ['cluster', 'capacity', 'minSize'], message: 'must not exceed cluster.capacity.maxSize' });
+    }
+  });
+
+export type EnvironmentSettings = z.infer<typeof environmentConfigSchema>;
+
+/** The validated configuration of one environment, as every stack receives it. */
+export interface EnvironmentConfig extends EnvironmentSettings {
+  readonly name: string;
+}

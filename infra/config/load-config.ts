@@ -1,0 +1,74 @@
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from './environments';
+import { environmentConfigSchema, type EnvironmentConfig } from './environment-config';
+
+/** Raised for any bad configuration, before a single construct is created. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Values a user may override per deployment with `-c <key>=<value>`, and where each lands in the
+ * environment's settings. Everything else is changed by editing `environments.ts`.
+ */
+export const CONTEXT_OVERRIDES = {
+  owner: ['owner'],
+  vpcCidr: ['network', 'cidr'],
+  natGateways: ['network', 'natGateways'],
+  kubernetesVersion: ['cluster', 'kubernetesVersion'],
+  adminRoleArn: ['cluster', 'adminRoleArn'],
+  budgetEmail: ['budget', 'alertEmail'],
+} as const satisfies Record<string, readonly string[]>;
+
+type ContextKey = keyof typeof CONTEXT_OVERRIDES;
+
+/** Reads one context value, e.g. `(key) => app.node.tryGetContext(key)`. */
+export type ContextReader = (key: string) => unknown;
+
+/**
+ * Resolves the environment named by the `env` context key (default `sandbox`), applies context
+ * overrides and validates the result. Throws a ConfigError naming every bad key and what it accepts.
+ */
+export function loadEnvironmentConfig(readContext: ContextReader): EnvironmentConfig {
+  const name = readContext('env') ?? DEFAULT_ENVIRONMENT;
+  const allowed = Object.keys(ENVIRONMENTS);
+  if (typeof name !== 'string' || !Object.hasOwn(ENVIRONMENTS, name)) {
+    throw new ConfigError(`Unknown value ${JSON.stringify(name)} for context key "env". Allowed values: ${allowed.join(', ')}.`);
+  }
+
+  const settings: Record<string, unknown> = structuredClone(ENVIRONMENTS[name as keyof typeof ENVIRONMENTS]);
+  const overridden = new Map<string, ContextKey>();
+  for (const [key, path] of Object.entries(CONTEXT_OVERRIDES) as [ContextKey, readonly string[]][]) {
+    const value = readContext(key);
+    if (value === undefined) continue;
+    setPath(settings, path, fromContextString(value));
+    overridden.set(path.join('.'), key);
+  }
+
+  const result = environmentConfigSchema.safeParse(settings);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const contextKey = overridden.get(path);
+      const where = contextKey ? `${path} (from -c ${contextKey})` : path;
+      return `  - ${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration for environment "${name}" (infra/config/environments.ts):\n${problems.join('\n')}`);
+  }
+  return { name, ...result.data };
+}
+
+/** `cdk -c natGateways=2` passes the string "2"; numbers and booleans are meant as such. */
+function fromContextString(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, target);
+  parent[path[path.length - 1]] = value;
+}

@@ -1,0 +1,12 @@
+import type { EnvironmentConfig } from './environment-config';
+
+/** Prefix of every stack and physically named resource, so several environments share one account. */
+export const PROJECT = 'hybrid-platform';
+
+/**
+ * A physical name for the few resources that need one (stacks, the EKS cluster and the database,
+ * whose log groups we create ourselves to set their retention). Everything else is named by CloudFormation.
+ */
+export function physicalName(config: Pick<EnvironmentConfig, 'name'>, suffix: string): string {
+  return `${PROJECT}-${config.name}-${suffix}`;
+}

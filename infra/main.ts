@@ -1,0 +1,22 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, loadEnvironmentConfig } from './config/load-config';
+import { createPlatform } from './platform';
+
+// The CDK app: `cdk synth` / `cdk deploy --all -c env=<sandbox|prod>`.
+const app = new App();
+
+let config;
+try {
+  config = loadEnvironmentConfig((key) => app.node.tryGetContext(key));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // A config error is the user's to fix: print it plainly, without a stack trace, before any synthesis.
+  console.error(error.message);
+  process.exit(1);
+}
+
+createPlatform(app, config);
+// Every synth runs the AWS Solutions rules; an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,41 @@
+import { Tags, type App } from 'aws-cdk-lib';
+import type { EnvironmentConfig } from './config/environment-config';
+import { PROJECT, physicalName } from './config/naming';
+import { ClusterStack } from './stacks/cluster-stack';
+import { CostGuardrailsStack } from './stacks/cost-guardrails-stack';
+import { DataStack } from './stacks/data-stack';
+import { NetworkStack } from './stacks/network-stack';
+
+/** The stacks of one environment, for tests and for whatever a fork adds on top. */
+export interface Platform {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly cluster: ClusterStack;
+  readonly costGuardrails: CostGuardrailsStack;
+}
+
+/**
+ * Creates every stack of one environment in `app`. Stacks are environment-agnostic (no account or
+ * region), so synthesis needs no credentials and no lookups; `cdk deploy` picks the account and region
+ * of the caller's AWS profile.
+ */
+export function createPlatform(app: App, config: EnvironmentConfig): Platform {
+  const stackName = (concern: string) => physicalName(config, concern);
+
+  const network = new NetworkStack(app, stackName('network'), { config, description: 'VPC, subnets, NAT, flow logs, gateway endpoints' });
+  const data = new DataStack(app, stackName('data'), { config, vpc: network.vpc, description: 'Aurora PostgreSQL Serverless v2' });
+  const cluster = new ClusterStack(app, stackName('cluster'), {
+    config,
+    vpc: network.vpc,
+    database: data.database,
+    description: 'EKS cluster, ECR repositories, Pod Identity roles',
+  });
+  const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, description: 'Monthly AWS Budget with e-mail alerts' });
+
+  // Tags propagate to every taggable resource: the bill can be split by project, environment and owner.
+  Tags.of(app).add('project', PROJECT);
+  Tags.of(app).add('environment', config.name);
+  Tags.of(app).add('owner', config.owner);
+
+  return { network, data, cluster, costGuardrails };
+}

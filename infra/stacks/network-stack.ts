@@ -1,0 +1,66 @@
+import { Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-config';
+import { removalPolicyOf } from '../config/removal';
+
+export interface NetworkStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * The VPC every other stack lives in: public subnets for load balancers, private subnets with NAT
+ * egress for pods and functions, isolated subnets for the database.
+ */
+export class NetworkStack extends Stack {
+  readonly vpc: ec2.IVpc;
+  private readonly azCount: number;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    // Read by `availabilityZones` (below) while the VPC is built, so it is set before the VPC.
+    this.azCount = config.network.maxAzs;
+
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy: removalPolicyOf(config),
+    });
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(config.network.cidr),
+      maxAzs: config.network.maxAzs,
+      natGateways: config.network.natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Pods take VPC addresses (VPC CNI / Auto Mode), so the private subnets are the large ones.
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      flowLogs: {
+        All: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL },
+      },
+      // Gateway endpoints are free and keep S3/DynamoDB traffic off the (metered) NAT gateway.
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+
+    // EKS Auto Mode and the AWS Load Balancer Controller discover subnets for load balancers by these tags.
+    for (const subnet of vpc.publicSubnets) Tags.of(subnet).add('kubernetes.io/role/elb', '1');
+    for (const subnet of vpc.privateSubnets) Tags.of(subnet).add('kubernetes.io/role/internal-elb', '1');
+
+    this.vpc = vpc;
+  }
+
+  /**
+   * The stack is environment-agnostic (synth needs no account or lookups), and CDK then only offers
+   * two AZs. `Fn::GetAZs` resolves at deploy time in the target region, so we can ask for a third.
+   */
+  override get availabilityZones(): string[] {
+    return Array.from({ length: this.azCount ?? 2 }, (_, index) => Fn.select(index, Fn.getAzs()));
+  }
+}

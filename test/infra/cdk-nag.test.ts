@@ -1,0 +1,103 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
+
+interface ValidationReport {
+  pluginReports: { pluginName: string; violations: unknown[] }[];
+}
+
+/**
+ * Synthesizes an app with the AWS Solutions rules, as infra/main.ts does. cdk-nag reports findings as
+ * error annotations, which make synthesis throw; what remains is read from the validation report.
+ */
+function synthWithNag(app: App): ValidationReport {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+}
+
+/**
+ * Every acknowledgement our code made with Validations.of(scope).acknowledge, with where and why.
+ * (aws-cdk-lib acknowledges a few CloudFormation-Validate findings inside its own constructs; those
+ * are not made through the public call and are not counted.)
+ */
+function acknowledgementsIn(app: App) {
+  return app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:acknowledged-rules' && entry.trace?.[0]?.includes('Validations.acknowledge'))
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ path: construct.node.path, id, reason }))),
+  );
+}
+
+const readmeCount = (env: string) => {
+  const match = new RegExp(`cdk-nag acknowledgements: (\\d+) in sandbox, (\\d+) in prod`).exec(readFileSync(join(__dirname, '../../README.md'), 'utf8'));
+  if (!match) throw new Error('README.md must state "cdk-nag acknowledgements: N in sandbox, M in prod"');
+  return Number(env === 'sandbox' ? match[1] : match[2]);
+};
+
+describe.each(ENVIRONMENT_NAMES)('AWS Solutions checks over the %s app', (env) => {
+  const { app } = buildPlatform(env);
+  const report = synthWithNag(app);
+  const acknowledgements = acknowledgementsIn(app);
+
+  it('leaves no finding unacknowledged', () => {
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+  });
+
+  it('acknowledges exact finding ids, each with a specific reason', () => {
+    for (const { path, id, reason } of acknowledgements) {
+      expect([path, id]).toEqual([path, expect.stringMatching(/^(Annotation::AwsSolutions-[A-Z]+\d+(\[.+\])?|CloudFormation-Validate::W\d+)$/)]);
+      expect([id, reason.length >= 40]).toEqual([id, true]);
+    }
+  });
+
+  it('makes each acknowledgement once', () => {
+    const keys = acknowledgements.map(({ path, id }) => `${path} ${id}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('keeps the README count of acknowledgements true', () => {
+    expect(acknowledgements).toHaveLength(readmeCount(env));
+  });
+});
+
+describe('the AWS Solutions gate itself', () => {
+  const quietly = <T>(run: () => T): T => {
+    const spies = [jest.spyOn(console, 'error').mockImplementation(() => {}), jest.spyOn(console, 'log').mockImplementation(() => {})];
+    try {
+      return run();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  };
+
+  const appWithInsecureBucket = () => {
+    const app = new App();
+    const stack = new Stack(app, 'Fixture');
+    const bucket = new s3.Bucket(stack, 'InsecureBucket', { enforceSSL: false });
+    return { app, bucket };
+  };
+
+  it('fails synthesis on an unacknowledged finding', () => {
+    const { app } = appWithInsecureBucket();
+    expect(() => quietly(() => synthWithNag(app))).toThrow(/AwsSolutions-S10'/);
+  });
+
+  it('does not let an acknowledgement of one finding hide another', () => {
+    const { app, bucket } = appWithInsecureBucket();
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'Access logs are not needed for this fixture bucket at all.' });
+    const failure = (() => {
+      try {
+        quietly(() => synthWithNag(app));
+      } catch (error) {
+        return String(error);
+      }
+      throw new Error('expected synthesis to fail');
+    })();
+    expect(failure).toMatch(/AwsSolutions-S10'/);
+    expect(failure).not.toMatch(/AwsSolutions-S1'/);
+  });
+});

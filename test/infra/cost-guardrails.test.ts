@@ -1,0 +1,63 @@
+import { CfnResource, TagManager } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { buildPlatform, ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS } from './platform-fixture';
+
+describe('cost guardrails', () => {
+  it.each([
+    ['sandbox', 300],
+    ['prod', 2000],
+  ] as const)('budgets %s at %i USD a month, alerting the configured address at 80%% actual and 100%% forecast', (env, amount) => {
+    const template = platformOf(env).template('costGuardrails');
+    const subscribers = [{ SubscriptionType: 'EMAIL', Address: 'platform-team@example.com' }];
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: amount, Unit: 'USD' }, BudgetName: `hybrid-platform-${env}-monthly` },
+      NotificationsWithSubscribers: [
+        { Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
+        { Notification: { NotificationType: 'FORECASTED', ComparisonOperator: 'GREATER_THAN', Threshold: 100, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
+      ],
+    });
+  });
+
+  it('sends budget alerts to the address given with -c budgetEmail', () => {
+    buildPlatform('sandbox', { budgetEmail: 'finops@example.org' })
+      .template('costGuardrails')
+      .hasResourceProperties('AWS::Budgets::Budget', {
+        NotificationsWithSubscribers: [
+          { Subscribers: [{ SubscriptionType: 'EMAIL', Address: 'finops@example.org' }] },
+          { Subscribers: [{ SubscriptionType: 'EMAIL', Address: 'finops@example.org' }] },
+        ],
+      });
+  });
+});
+
+describe('cost allocation tags', () => {
+  /** Every CloudFormation resource that accepts tags, with its tags as CDK will render them. */
+  const taggableResources = (root: IConstruct) =>
+    root.node
+      .findAll()
+      .filter((construct): construct is CfnResource => CfnResource.isCfnResource(construct))
+      .flatMap((resource) => {
+        const tags = TagManager.of(resource);
+        return tags ? [{ resource, tags }] : [];
+      });
+
+  it.each(ENVIRONMENT_NAMES)('puts project, environment and owner on every taggable resource of %s', (env) => {
+    const { platform } = platformOf(env);
+    for (const concern of STACK_CONCERNS) platformOf(env).template(concern); // synthesis applies the tags
+    const resources = STACK_CONCERNS.flatMap((concern) => taggableResources(platform[concern]));
+    expect(resources.length).toBeGreaterThan(40);
+    for (const { resource, tags } of resources) {
+      expect([resource.node.path, tags.tagValues()]).toEqual([
+        resource.node.path,
+        expect.objectContaining({ project: 'hybrid-platform', environment: env, owner: 'platform-team' }),
+      ]);
+    }
+  });
+
+  it('tags with the owner given with -c owner', () => {
+    const fixture = buildPlatform('sandbox', { owner: 'team-payments' });
+    fixture.template('network');
+    const [vpc] = taggableResources(fixture.platform.network).filter(({ resource }) => resource.cfnResourceType === 'AWS::EC2::VPC');
+    expect(vpc.tags.tagValues()).toMatchObject({ owner: 'team-payments' });
+  });
+});

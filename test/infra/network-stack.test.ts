@@ -1,0 +1,57 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { platformOf } from './platform-fixture';
+
+describe('network stack', () => {
+  const sandbox = platformOf('sandbox').template('network');
+  const prod = platformOf('prod').template('network');
+
+  it('spreads the sandbox over 2 AZs with a single NAT gateway', () => {
+    sandbox.resourceCountIs('AWS::EC2::NatGateway', 1);
+    sandbox.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true }, 2);
+    sandbox.resourceCountIs('AWS::EC2::Subnet', 6);
+  });
+
+  it('spreads prod over 3 AZs with a NAT gateway in each', () => {
+    prod.resourceCountIs('AWS::EC2::NatGateway', 3);
+    prod.resourceCountIs('AWS::EC2::Subnet', 9);
+    for (const index of [0, 1, 2]) {
+      prod.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: { 'Fn::Select': [index, { 'Fn::GetAZs': '' }] } });
+    }
+  });
+
+  it('gives public IPs only in the public subnets', () => {
+    const subnets = Object.entries(sandbox.findResources('AWS::EC2::Subnet'));
+    for (const [logicalId, subnet] of subnets) {
+      expect([logicalId, subnet.Properties.MapPublicIpOnLaunch === true]).toEqual([logicalId, logicalId.includes('Public')]);
+    }
+  });
+
+  it('logs all traffic to CloudWatch Logs with the environment retention', () => {
+    sandbox.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    sandbox.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    prod.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('routes S3 and DynamoDB through free gateway endpoints', () => {
+    for (const service of ['s3', 'dynamodb']) {
+      sandbox.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', Match.arrayWith([`.${service}`])] },
+      });
+    }
+  });
+
+  it('strips all rules from the default security group', () => {
+    sandbox.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+
+  it('tags subnets for load balancer discovery', () => {
+    sandbox.resourcePropertiesCountIs('AWS::EC2::Subnet', { Tags: Match.arrayWith([{ Key: 'kubernetes.io/role/elb', Value: '1' }]) }, 2);
+    sandbox.resourcePropertiesCountIs('AWS::EC2::Subnet', { Tags: Match.arrayWith([{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }]) }, 2);
+  });
+
+  it('deletes the flow logs with a sandbox and keeps them in prod', () => {
+    sandbox.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    prod.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+});
