@@ -2,6 +2,7 @@ import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
 import { KubernetesVersion } from 'aws-cdk-lib/aws-eks-v2';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { TARGET_KUBERNETES_VERSION } from '../../k8s/kubernetes-version';
 
 /**
  * The one place that pins the Kubernetes versions this platform supports.
@@ -19,4 +20,5 @@ export const SUPPORTED_KUBERNETES_VERSIONS = {
 
 export type SupportedKubernetesVersion = keyof typeof SUPPORTED_KUBERNETES_VERSIONS;
 
-export const DEFAULT_KUBERNETES_VERSION: SupportedKubernetesVersion = '1.36';
+/** The version the Kubernetes manifests (k8s/) are written for. */
+export const DEFAULT_KUBERNETES_VERSION: SupportedKubernetesVersion = TARGET_KUBERNETES_VERSION;

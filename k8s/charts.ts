@@ -1,0 +1,42 @@
+import type { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { CoreServiceName } from '../infra/config/core-services';
+import { CoreApiChart } from './core-api-chart';
+import type { CoreApiWorkloadProps } from './core-api-workload';
+import { PlatformChart } from './platform-chart';
+import type { PlatformValues } from './values';
+
+/** What differs between the sample core APIs; everything else is the CoreApiWorkload default. */
+const CORE_API_SHAPES: Record<CoreServiceName, Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config'>> = {
+  catalog: { publicPathPrefix: '/products' },
+  orders: { publicPathPrefix: '/orders' },
+};
+
+export interface PlatformCharts {
+  readonly platform: PlatformChart;
+  readonly services: Record<CoreServiceName, CoreApiChart>;
+  /** Every chart, the platform chart first (it creates the namespace the others live in). */
+  readonly all: Chart[];
+}
+
+/**
+ * Adds every chart to `scope` (a cdk8s App for YAML, or a CDK stack's cdk8s App for addCdk8sChart).
+ * Chart ids become file names in dist/k8s/.
+ */
+export function addPlatformCharts(scope: Construct, values: PlatformValues): PlatformCharts {
+  const platform = new PlatformChart(scope, 'platform', { namespace: values.namespace, vpcCidr: values.vpcCidr });
+  const services = Object.fromEntries(
+    (Object.keys(CORE_API_SHAPES) as CoreServiceName[]).map((name) => {
+      const chart = new CoreApiChart(scope, name, {
+        namespace: values.namespace,
+        name,
+        image: values.services[name].image,
+        config: values.services[name].config,
+        ...CORE_API_SHAPES[name],
+      });
+      chart.addDependency(platform);
+      return [name, chart];
+    }),
+  ) as Record<CoreServiceName, CoreApiChart>;
+  return { platform, services, all: [platform, ...Object.values(services)] };
+}

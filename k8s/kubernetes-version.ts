@@ -1,0 +1,9 @@
+/**
+ * The one place that chooses the Kubernetes version the platform targets and the cdk8s-plus
+ * package that writes its manifests: moving both is a change to these two lines.
+ *
+ * cdk8s-plus-28 is the newest cdk8s-plus; every API it writes (apps/v1, autoscaling/v2, policy/v1,
+ * networking.k8s.io/v1) is still served by 1.36, and the manifest policy tests check exactly that.
+ */
+export * as kplus from 'cdk8s-plus-28';
+export const TARGET_KUBERNETES_VERSION = '1.36' as const;

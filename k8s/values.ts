@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../infra/config/core-services';
+
+/**
+ * The one typed values object that feeds every chart. The cluster stack fills it with CDK tokens
+ * (resolved at deploy time); `npm run synth` fills it from a values file or from the outputs of
+ * `cdk deploy --outputs-file` (see values-sources.ts).
+ */
+export interface PlatformValues {
+  /** The namespace the core APIs run in. */
+  readonly namespace: string;
+  /** The VPC's CIDR block: load balancers reach pods from it, and pods reach the database in it. */
+  readonly vpcCidr: string;
+  readonly services: Record<CoreServiceName, CoreApiValues>;
+}
+
+export interface CoreApiValues {
+  /** Container image with a tag or digest, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/x/catalog:1.4.2`; never `:latest`. */
+  readonly image: string;
+  /** Non-secret configuration, handed to the container as environment variables through a ConfigMap. */
+  readonly config: Record<string, string>;
+}
+
+/** A tag or a digest at the end, and not `latest`: a manifest must name the exact bytes it runs. */
+const pinnedImage = z
+  .string()
+  .regex(/^[^\s]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/, { message: 'must end in a tag or digest, e.g. registry/catalog:1.0.0' })
+  .refine((image) => !image.endsWith(':latest'), { message: 'must not use the tag "latest": pin a version or digest' });
+
+const coreApiValues = z.strictObject({
+  image: pinnedImage,
+  config: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'config keys are environment variable names' }), z.string()),
+});
+
+export const platformValuesSchema = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'must be a DNS label' }),
+  vpcCidr: z.string().min(1),
+  services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((name) => [name, coreApiValues])) as Record<CoreServiceName, typeof coreApiValues>),
+});
+
+export class ValuesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValuesError';
+  }
+}
+
+/** Validates values from any source; the error names each bad key. */
+export function validateValues(values: unknown, source: string): PlatformValues {
+  const result = platformValuesSchema.safeParse(values);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new ValuesError(`Invalid chart values in ${source}:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+export const DEFAULT_NAMESPACE = APP_NAMESPACE;
+
+/**
+ * What the AWS side knows and the charts need. The cluster stack fills it with CDK tokens and also
+ * publishes it as the `ChartInputs` output, so `cdk deploy --outputs-file` can feed `npm run synth`.
+ */
+export interface ChartInputs {
+  readonly region: string;
+  readonly vpcCidr: string;
+  readonly databaseHost: string;
+  readonly databasePort: string;
+  readonly databaseName: string;
+  readonly databaseSecretArn: string;
+  /** Image repository (no tag) per core service. */
+  readonly imageRepositories: Record<CoreServiceName, string>;
+}
+
+/** The one mapping from AWS-side inputs to chart values, used with tokens and with plain strings alike. */
+export function platformValuesFrom(inputs: ChartInputs, imageTag: string): PlatformValues {
+  const sharedConfig = {
+    AWS_REGION: inputs.region,
+    DATABASE_HOST: inputs.databaseHost,
+    DATABASE_PORT: inputs.databasePort,
+    DATABASE_NAME: inputs.databaseName,
+    DATABASE_SECRET_ARN: inputs.databaseSecretArn,
+  };
+  return {
+    namespace: DEFAULT_NAMESPACE,
+    vpcCidr: inputs.vpcCidr,
+    services: Object.fromEntries(
+      CORE_SERVICES.map((name): [CoreServiceName, CoreApiValues] => [
+        name,
+        { image: `${inputs.imageRepositories[name]}:${imageTag}`, config: { ...sharedConfig, SERVICE_NAME: name } },
+      ]),
+    ) as Record<CoreServiceName, CoreApiValues>,
+  };
+}
