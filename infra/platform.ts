@@ -28,6 +28,7 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     config,
     vpc: network.vpc,
     database: data.database,
+    databaseName: data.databaseName,
     description: 'EKS cluster, ECR repositories, Pod Identity roles',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, description: 'Monthly AWS Budget with e-mail alerts' });

@@ -75,6 +75,11 @@ export const environmentConfigSchema = z
       alertEmail: z.email({ message: 'must be an e-mail address' }),
     }),
     logRetentionDays,
+    /** The image tag every core API runs (built from services/ and pushed to the ECR repositories). */
+    imageTag: z
+      .string()
+      .regex(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag, e.g. 0.1.0' })
+      .refine((tag) => tag !== 'latest', { message: 'must not be "latest": pin the version you deploy' }),
     /** `destroy`: `cdk destroy` removes everything, data included. `retain`: data stores survive stack deletion. */
     removalPolicy: z.enum(['destroy', 'retain'], { message: 'must be one of destroy, retain' }),
   })

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,8 @@ import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { PROJECT, physicalName } from '../config/naming';
 import { removalPolicyOf } from '../config/removal';
+import type { ChartInputs } from '../../k8s/values';
+import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { ServiceImageRepository } from '../constructs/service-image-repository';
 import { acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
@@ -18,6 +20,8 @@ export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
   readonly database: rds.DatabaseCluster;
+  /** The database name the services connect to. */
+  readonly databaseName: string;
 }
 
 /** A core service's deployment-time identity: where its images live and the AWS role its pods assume. */
@@ -124,6 +128,22 @@ export class ClusterStack extends Stack {
       }),
     ) as Record<CoreServiceName, CoreServiceResources>;
 
+    const chartInputs: ChartInputs = {
+      region: this.region,
+      // From config, not the VPC's token: the NetworkPolicies need a literal CIDR at synth time.
+      vpcCidr: config.network.cidr,
+      databaseHost: database.clusterEndpoint.hostname,
+      databasePort: Token.asString(database.clusterEndpoint.port),
+      databaseName: props.databaseName,
+      databaseSecretArn: database.secret!.secretArn,
+      imageRepositories: Object.fromEntries(
+        CORE_SERVICES.map((name) => [name, this.services[name].imageRepository.repository.repositoryUri]),
+      ) as ChartInputs['imageRepositories'],
+    };
+    new PlatformManifests(this, 'CoreApis', { cluster: this.cluster, inputs: chartInputs, imageTag: config.imageTag });
+
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
+    // `cdk deploy --outputs-file` hands this to `npm run synth:k8s -- --cdk-outputs <file>` for GitOps/Pulumi.
+    new CfnOutput(this, 'ChartInputs', { value: this.toJsonString(chartInputs) });
   }
 }

@@ -19,6 +19,7 @@ export interface DataStackProps extends StackProps {
  */
 export class DataStack extends Stack {
   readonly database: rds.DatabaseCluster;
+  readonly databaseName = 'platform';
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -48,7 +49,7 @@ export class DataStack extends Stack {
       // The secret keeps Secrets Manager's AWS-managed key: a grant to a pod role in the cluster stack then
       // needs no change to this stack's key policy (which would make the two stacks depend on each other).
       credentials: rds.Credentials.fromGeneratedSecret('platform_admin'),
-      defaultDatabaseName: 'platform',
+      defaultDatabaseName: this.databaseName,
       writer: rds.ClusterInstance.serverlessV2('Writer'),
       readers: Array.from({ length: config.database.readers }, (_, index) =>
         rds.ClusterInstance.serverlessV2(`Reader${index + 1}`, { scaleWithWriter: true }),

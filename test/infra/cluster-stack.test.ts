@@ -1,5 +1,16 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { buildPlatform, platformOf } from './platform-fixture';
+
+/** Whether a manifest's image is the service's ECR repository (a token) at the given tag. */
+const runsImage = (manifest: unknown, service: string, tag: string) =>
+  new RegExp(`"Ref":"${service}ImagesRepository[0-9A-F]+"},":${tag.replace(/\./g, '\\.')}\\\\"`).test(JSON.stringify(manifest));
+
+/** The kubectl-provider resource that applies one chart, as [logicalId, resource]. */
+const chartManifest = (template: Template, chart: string) => {
+  const found = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([logicalId]) => logicalId.startsWith(`ClusterChart${chart}`));
+  if (!found) throw new Error(`no manifest for chart ${chart}`);
+  return found;
+};
 
 describe('cluster stack', () => {
   const sandbox = platformOf('sandbox').template('cluster');
@@ -122,5 +133,27 @@ describe('cluster stack', () => {
       ToPort: 5432,
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'ClusterSecurityGroupId'] },
     });
+  });
+
+  it('applies the platform chart, then each core API chart, through the kubectl provider', () => {
+    const manifests = sandbox.findResources('Custom::AWSCDK-EKS-KubernetesResource');
+    const [platformId, platform] = chartManifest(sandbox, 'platform');
+    expect(JSON.stringify(platform.Properties.Manifest)).toContain('pod-security.kubernetes.io/enforce');
+    for (const service of ['catalog', 'orders']) {
+      const [, manifest] = chartManifest(sandbox, service);
+      expect(manifest.DependsOn).toContain(platformId);
+      expect(runsImage(manifest, service, '0.1.0')).toBe(true);
+    }
+    expect(Object.keys(manifests)).toHaveLength(3);
+  });
+
+  it('runs the image tag given with -c imageTag', () => {
+    const template = buildPlatform('sandbox', { imageTag: '2.3.4' }).template('cluster');
+    const [, catalog] = chartManifest(template, 'catalog');
+    expect(runsImage(catalog, 'catalog', '2.3.4')).toBe(true);
+  });
+
+  it('publishes the chart inputs as an output for cdk deploy --outputs-file', () => {
+    sandbox.hasOutput('ChartInputs', { Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"vpcCidr":"10.0.0.0/16"')])] } });
   });
 });

@@ -46,6 +46,11 @@ describe('environment configuration', () => {
     expect(load({ adminRoleArn: 'arn:aws:iam::123456789012:user/alice' })).toThrow(/cluster\.adminRoleArn \(from -c adminRoleArn\): must be an IAM role ARN/);
   });
 
+  it('rejects the image tag "latest" and malformed tags', () => {
+    expect(load({ imageTag: 'latest' })).toThrow(/imageTag \(from -c imageTag\): must not be "latest"/);
+    expect(load({ imageTag: 'v1 beta' })).toThrow(/imageTag \(from -c imageTag\): must be a container image tag/);
+  });
+
   it('accepts an admin role ARN', () => {
     const arn = 'arn:aws:iam::123456789012:role/PlatformAdmin';
     expect(load({ adminRoleArn: arn })().cluster.adminRoleArn).toBe(arn);
