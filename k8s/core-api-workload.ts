@@ -17,8 +17,6 @@ export interface CoreApiWorkloadProps {
   readonly image: string;
   /** Non-secret configuration, exposed to the container as environment variables. */
   readonly config: Record<string, string>;
-  /** @default 8080 */
-  readonly port?: number;
   /**
    * Requests and limits per container, sized for a small sandbox (cdk8s-plus would request 1 vCPU / 512 Mi).
    * @default cpu 100m request / 500m limit, memory 128 Mi request / 256 Mi limit
@@ -38,6 +36,9 @@ export interface CoreApiWorkloadProps {
   readonly usesDatabase?: boolean;
 }
 
+/** Every core API serves HTTP on this port; the platform chart's load-balancer NetworkPolicy opens it. */
+export const HTTP_PORT = 8080;
+
 /** The non-root user of the service images (services/*\/Dockerfile). */
 const APP_USER = 10001;
 
@@ -53,7 +54,7 @@ export class CoreApiWorkload extends Construct {
 
   constructor(scope: Construct, id: string, props: CoreApiWorkloadProps) {
     super(scope, id);
-    const port = props.port ?? 8080;
+    const port = HTTP_PORT;
     const labels = {
       'app.kubernetes.io/name': props.name,
       'app.kubernetes.io/part-of': 'hybrid-platform',

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { TRAFFIC_LABELS } from './core-api-workload';
+import { HTTP_PORT, TRAFFIC_LABELS } from './core-api-workload';
 import { kplus } from './kubernetes-version';
 
 export interface PlatformChartProps extends ChartProps {
@@ -62,7 +62,7 @@ export class PlatformChart extends Chart {
     });
     // The ALB runs in the VPC's public subnets and sends to pod IPs (target type ip).
     allowIn('AllowLoadBalancer', labelled(TRAFFIC_LABELS.fromLoadBalancer), {
-      ingress: { rules: [{ peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(8080)] }] },
+      ingress: { rules: [{ peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(HTTP_PORT)] }] },
     });
 
     // One internet-facing ALB for all public APIs (the group), run by EKS Auto Mode.

@@ -1,0 +1,104 @@
+import { Yaml } from 'cdk8s';
+import { readFileSync } from 'node:fs';
+import { ValuesError, validateValues } from '../../k8s/values';
+import type { Manifest } from './manifest-policy';
+import { EXAMPLE_VALUES, synthesizeApp, synthesizeManifests } from './synthesize';
+
+const app = synthesizeApp();
+const manifests = synthesizeManifests();
+const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+/* eslint-disable @typescript-eslint/no-explicit-any -- assertions reach into manifests by path */
+const specOf = (m: Manifest) => m.spec as any;
+
+describe('synthesized charts', () => {
+  test('are the platform chart, then one chart per core API', () => {
+    expect(app.charts.map((chart) => chart.node.id)).toEqual(['platform', 'catalog', 'orders']);
+  });
+
+  // One snapshot per chart, as the YAML that `npm run synth:k8s` writes to dist/k8s/.
+  test.each(app.charts.map((chart) => [chart.node.id, chart] as const))('chart %s matches its snapshot', (_, chart) => {
+    expect(Yaml.stringify(...chart.toJson())).toMatchSnapshot();
+  });
+
+  test('are the same on every synthesis (the cdk8s address-hash labels included), so the snapshots need no masking', () => {
+    const first = synthesizeApp().synthYaml();
+    expect(synthesizeApp().synthYaml()).toBe(first);
+    expect(first).toContain('cdk8s.io/metadata.addr: catalog-Workload-Deployment-');
+  });
+});
+
+describe('chart contents', () => {
+  test('the namespace enforces, audits and warns at Pod Security Standards restricted', () => {
+    expect(ofKind('Namespace').map((ns) => ns.metadata)).toEqual([
+      {
+        name: 'shop',
+        labels: {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'latest',
+        },
+      },
+    ]);
+  });
+
+  test('each Deployment leaves the replica count to its autoscaling/v2 HPA', () => {
+    const deployments = ofKind('Deployment');
+    expect(deployments.map((d) => d.metadata?.name)).toEqual(['catalog', 'orders']);
+    for (const deployment of deployments) expect(specOf(deployment)).not.toHaveProperty('replicas');
+    expect(ofKind('HorizontalPodAutoscaler').map((hpa) => [hpa.apiVersion, specOf(hpa).scaleTargetRef])).toEqual(
+      deployments.map((d) => ['autoscaling/v2', { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata?.name }]),
+    );
+  });
+
+  test('each Deployment has a policy/v1 PodDisruptionBudget over its pods', () => {
+    const budgets = ofKind('PodDisruptionBudget');
+    expect(budgets.map((pdb) => pdb.apiVersion)).toEqual(['policy/v1', 'policy/v1']);
+    expect(budgets.map((pdb) => specOf(pdb).selector)).toEqual(ofKind('Deployment').map((d) => specOf(d).selector));
+  });
+
+  test('each Ingress uses the alb IngressClass, which EKS Auto Mode runs', () => {
+    expect(ofKind('Ingress').map((ingress) => [ingress.metadata?.name, specOf(ingress).ingressClassName])).toEqual([
+      ['catalog', 'alb'],
+      ['orders', 'alb'],
+    ]);
+    expect(ofKind('IngressClass').map((ic) => [ic.metadata?.name, specOf(ic).controller])).toEqual([['alb', 'eks.amazonaws.com/alb']]);
+  });
+
+  test('no ServiceAccount or pod mounts a Kubernetes API token', () => {
+    expect(ofKind('ServiceAccount').map((sa) => [sa.metadata?.name, sa.automountServiceAccountToken])).toEqual([
+      ['catalog', false],
+      ['orders', false],
+    ]);
+    for (const deployment of ofKind('Deployment')) expect(specOf(deployment).template.spec.automountServiceAccountToken).toBe(false);
+  });
+});
+
+describe('validateValues', () => {
+  const example = JSON.parse(readFileSync(EXAMPLE_VALUES, 'utf8'));
+  const withCatalogImage = (image: string) => ({ ...example, services: { ...example.services, catalog: { ...example.services.catalog, image } } });
+  const invalid = (problem: string) => new ValuesError(`Invalid chart values in fixture:\n  - ${problem}`);
+  const repository = '123456789012.dkr.ecr.us-east-1.amazonaws.com/hybrid-platform-sandbox/catalog';
+
+  test('accepts the example values as they are', () => {
+    expect(validateValues(example, 'fixture')).toEqual(example);
+  });
+
+  test('rejects an image tagged latest', () => {
+    expect(() => validateValues(withCatalogImage(`${repository}:latest`), 'fixture')).toThrow(
+      invalid('services.catalog.image: must not use the tag "latest": pin a version or digest'),
+    );
+  });
+
+  test('rejects an untagged image', () => {
+    expect(() => validateValues(withCatalogImage(repository), 'fixture')).toThrow(
+      invalid('services.catalog.image: must end in a tag or digest, e.g. registry/catalog:1.0.0'),
+    );
+  });
+
+  test('rejects a namespace that is not a DNS label', () => {
+    expect(() => validateValues({ ...example, namespace: 'Shop_Front' }, 'fixture')).toThrow(invalid('namespace: must be a DNS label'));
+  });
+});
