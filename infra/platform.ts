@@ -4,12 +4,14 @@ import { PROJECT, physicalName } from './config/naming';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CostGuardrailsStack } from './stacks/cost-guardrails-stack';
 import { DataStack } from './stacks/data-stack';
+import { FunctionsStack } from './stacks/functions-stack';
 import { NetworkStack } from './stacks/network-stack';
 
 /** The stacks of one environment, for tests and for whatever a fork adds on top. */
 export interface Platform {
   readonly network: NetworkStack;
   readonly data: DataStack;
+  readonly functions: FunctionsStack;
   readonly cluster: ClusterStack;
   readonly costGuardrails: CostGuardrailsStack;
 }
@@ -24,11 +26,16 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
 
   const network = new NetworkStack(app, stackName('network'), { config, description: 'VPC, subnets, NAT, flow logs, gateway endpoints' });
   const data = new DataStack(app, stackName('data'), { config, vpc: network.vpc, description: 'Aurora PostgreSQL Serverless v2' });
+  const functions = new FunctionsStack(app, stackName('functions'), {
+    config,
+    description: 'Serverless half: uploads bucket, image-resizer, event bus, notifier, alarms',
+  });
   const cluster = new ClusterStack(app, stackName('cluster'), {
     config,
     vpc: network.vpc,
     database: data.database,
     databaseName: data.databaseName,
+    eventBus: functions.eventBus,
     description: 'EKS cluster, ECR repositories, Pod Identity roles',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, description: 'Monthly AWS Budget with e-mail alerts' });
@@ -38,5 +45,5 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
   Tags.of(app).add('environment', config.name);
   Tags.of(app).add('owner', config.owner);
 
-  return { network, data, cluster, costGuardrails };
+  return { network, data, functions, cluster, costGuardrails };
 }

@@ -68,6 +68,10 @@ export interface ChartInputs {
   readonly databasePort: string;
   readonly databaseName: string;
   readonly databaseSecretArn: string;
+  /** The catalog presigns uploads into this bucket. */
+  readonly uploadsBucket: string;
+  /** The orders service publishes OrderPlaced here. */
+  readonly eventBusName: string;
   /** Image repository (no tag) per core service. */
   readonly imageRepositories: Record<CoreServiceName, string>;
 }
@@ -81,13 +85,17 @@ export function platformValuesFrom(inputs: ChartInputs, imageTag: string): Platf
     DATABASE_NAME: inputs.databaseName,
     DATABASE_SECRET_ARN: inputs.databaseSecretArn,
   };
+  const serviceConfig: Record<CoreServiceName, Record<string, string>> = {
+    catalog: { UPLOADS_BUCKET: inputs.uploadsBucket },
+    orders: { EVENT_BUS_NAME: inputs.eventBusName },
+  };
   return {
     namespace: DEFAULT_NAMESPACE,
     vpcCidr: inputs.vpcCidr,
     services: Object.fromEntries(
       CORE_SERVICES.map((name): [CoreServiceName, CoreApiValues] => [
         name,
-        { image: `${inputs.imageRepositories[name]}:${imageTag}`, config: { ...sharedConfig, SERVICE_NAME: name } },
+        { image: `${inputs.imageRepositories[name]}:${imageTag}`, config: { ...sharedConfig, ...serviceConfig[name], SERVICE_NAME: name } },
       ]),
     ) as Record<CoreServiceName, CoreApiValues>,
   };

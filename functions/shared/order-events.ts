@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its
+// locales (the notifier bundle: ~300 KB instead of ~660 KB minified).
+import * as z from 'zod';
 
 /**
  * The events the orders service publishes to EventBridge, shared by the producer (services/orders,

@@ -1,3 +1,4 @@
+import { Aws } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from './environment-config';
 
 /** Prefix of every stack and physically named resource, so several environments share one account. */
@@ -9,4 +10,12 @@ export const PROJECT = 'hybrid-platform';
  */
 export function physicalName(config: Pick<EnvironmentConfig, 'name'>, suffix: string): string {
   return `${PROJECT}-${config.name}-${suffix}`;
+}
+
+/**
+ * The uploads bucket's name, unique per account and region. Known to every stack without a
+ * cross-stack reference, so the grants to the pods (cluster stack) name it plainly.
+ */
+export function uploadsBucketName(config: Pick<EnvironmentConfig, 'name'>): string {
+  return `${PROJECT}-${config.name}-uploads-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }

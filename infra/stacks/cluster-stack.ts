@@ -1,20 +1,23 @@
-import { CfnOutput, Stack, Token, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
-import { PROJECT, physicalName } from '../config/naming';
+import { PROJECT, physicalName, uploadsBucketName } from '../config/naming';
 import { removalPolicyOf } from '../config/removal';
 import type { ChartInputs } from '../../k8s/values';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { ServiceImageRepository } from '../constructs/service-image-repository';
 import { acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
+import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './functions-stack';
 
 export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -22,6 +25,8 @@ export interface ClusterStackProps extends StackProps {
   readonly database: rds.DatabaseCluster;
   /** The database name the services connect to. */
   readonly databaseName: string;
+  /** Where the orders service publishes its events. */
+  readonly eventBus: events.IEventBus;
 }
 
 /** A core service's deployment-time identity: where its images live and the AWS role its pods assume. */
@@ -123,6 +128,9 @@ export class ClusterStack extends Stack {
           serviceAccount: serviceName,
         });
         database.secret?.grantRead(podIdentity.role);
+        // Each service gets exactly the AWS access its code needs, and nothing for the others' jobs.
+        if (serviceName === 'catalog') grantCatalogUploads(podIdentity.role, config);
+        if (serviceName === 'orders') props.eventBus.grantPutEventsTo(podIdentity.role);
         new CfnOutput(this, `${serviceName}ImageRepositoryUri`, { value: imageRepository.repository.repositoryUri });
         return [serviceName, { imageRepository, podIdentity }];
       }),
@@ -136,6 +144,8 @@ export class ClusterStack extends Stack {
       databasePort: Token.asString(database.clusterEndpoint.port),
       databaseName: props.databaseName,
       databaseSecretArn: database.secret!.secretArn,
+      uploadsBucket: uploadsBucketName(config),
+      eventBusName: props.eventBus.eventBusName,
       imageRepositories: Object.fromEntries(
         CORE_SERVICES.map((name) => [name, this.services[name].imageRepository.repository.repositoryUri]),
       ) as ChartInputs['imageRepositories'],
@@ -145,5 +155,27 @@ export class ClusterStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
     // `cdk deploy --outputs-file` hands this to `npm run synth:k8s -- --cdk-outputs <file>` for GitOps/Pulumi.
     new CfnOutput(this, 'ChartInputs', { value: this.toJsonString(chartInputs) });
+  }
+}
+
+/**
+ * The catalog presigns PUT URLs for uploads/ (the client uploads with the pod's permission) and GET
+ * URLs for thumbnails/ (product responses carry them): exactly these two, nothing else in the bucket.
+ */
+function grantCatalogUploads(role: iam.IRole, config: EnvironmentConfig): void {
+  const grants = [
+    { action: 's3:PutObject', prefix: UPLOADS_PREFIX },
+    { action: 's3:GetObject', prefix: THUMBNAILS_PREFIX },
+  ];
+  for (const { action, prefix } of grants) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [action], resources: [`arn:${Aws.PARTITION}:s3:::${uploadsBucketName(config)}/${prefix}*`] }),
+    );
+    // How cdk-nag prints that ARN, with the pseudo parameters in angle brackets.
+    const nagArn = `arn:<AWS::Partition>:s3:::${physicalName(config, 'uploads')}-<AWS::AccountId>-<AWS::Region>/${prefix}*`;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn}]`,
+      reason: `Objects are named by key prefix: ${prefix}* is the narrowest ARN that covers objects that do not exist yet.`,
+    });
   }
 }

@@ -104,22 +104,33 @@ describe('cluster stack', () => {
     }
   });
 
-  it('lets pod roles read the database secret and nothing else', () => {
-    for (const service of ['catalog', 'orders']) {
-      // Statement arrays match exactly: one statement, these two actions, this one resource.
+  it('gives each pod role exactly what its service calls: the database secret, plus uploads for catalog and events for orders', () => {
+    const databaseSecret = {
+      Effect: 'Allow',
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      Resource: {
+        'Fn::GetStackOutput': Match.objectLike({ StackName: 'hybrid-platform-sandbox-data', OutputName: Match.stringLikeRegexp('DatabaseSecretAttachment') }),
+      },
+    };
+    const uploadsObjects = (prefix: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-uploads-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, `/${prefix}*`]],
+    });
+    const expected: Record<string, object[]> = {
+      catalog: [
+        databaseSecret,
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: uploadsObjects('uploads/') },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: uploadsObjects('thumbnails/') },
+      ],
+      orders: [
+        databaseSecret,
+        { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'hybrid-platform-sandbox-functions' }) } },
+      ],
+    };
+    for (const [service, statements] of Object.entries(expected)) {
+      // Statement arrays match exactly: these statements and no other.
       sandbox.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: Match.stringLikeRegexp(`^${service}PodIdentityRole`) }],
-        PolicyDocument: {
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-              Resource: {
-                'Fn::GetStackOutput': Match.objectLike({ StackName: 'hybrid-platform-sandbox-data', OutputName: Match.stringLikeRegexp('DatabaseSecretAttachment') }),
-              },
-            },
-          ],
-        },
+        PolicyDocument: { Statement: statements },
       });
     }
     sandbox.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('PodIdentityRole') }] }, 2);

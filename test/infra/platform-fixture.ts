@@ -10,7 +10,7 @@ import { createPlatform, type Platform } from '../../infra/platform';
 const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')).context;
 
 export const ENVIRONMENT_NAMES = ['sandbox', 'prod'] as const;
-export const STACK_CONCERNS = ['network', 'data', 'cluster', 'costGuardrails'] as const satisfies readonly (keyof Platform)[];
+export const STACK_CONCERNS = ['network', 'data', 'functions', 'cluster', 'costGuardrails'] as const satisfies readonly (keyof Platform)[];
 
 export interface SynthesizedPlatform {
   readonly app: App;
@@ -27,7 +27,9 @@ export function buildPlatform(
   context: Record<string, unknown> = {},
   adjust: (config: EnvironmentConfig) => EnvironmentConfig = (config) => config,
 ): SynthesizedPlatform {
-  const app = new App({ context: { ...cdkJsonContext, env, ...context } });
+  // Bundling (esbuild, and npm for sharp) is skipped: the templates do not depend on it, and
+  // test/infra/functions-bundling.test.ts bundles for real where that is what is tested.
+  const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], env, ...context } });
   const config = adjust(loadEnvironmentConfig((key) => app.node.tryGetContext(key)));
   const platform = createPlatform(app, config);
   const templates = new Map<keyof Platform, Template>();

@@ -18,6 +18,8 @@ const inputs: ChartInputs = {
   databasePort: '5432',
   databaseName: 'platform',
   databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+  uploadsBucket: 'uploads-bucket',
+  eventBusName: 'hybrid-platform-sandbox-events',
   imageRepositories: {
     catalog: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hybrid-platform-sandbox/catalog',
     orders: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hybrid-platform-sandbox/orders',
@@ -39,8 +41,10 @@ describe('chart values from cdk deploy --outputs-file', () => {
       DATABASE_PORT: '5432',
       DATABASE_NAME: 'platform',
       DATABASE_SECRET_ARN: inputs.databaseSecretArn,
+      UPLOADS_BUCKET: 'uploads-bucket',
       SERVICE_NAME: 'catalog',
     });
+    expect(values.services.orders.config.EVENT_BUS_NAME).toBe('hybrid-platform-sandbox-events');
   });
 
   it('rejects an outputs file without the cluster stack', () => {

@@ -1,0 +1,50 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import { ORDER_PLACED, type OrderPlacedDetail } from '../shared/order-events';
+
+/** What the notifier publishes for one order: the fields of an SNS Publish request but the topic. */
+export interface Notification {
+  readonly Subject: string;
+  readonly Message: string;
+  readonly MessageAttributes: Record<string, MessageAttributeValue>;
+}
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/** 123456 cents of EUR → "€1,234.56". Every currency of the schema has two minor digits. */
+export function formatMoney(cents: number, currency: OrderPlacedDetail['currency']): string {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(cents / 100);
+}
+
+/**
+ * The notification of one placed order.
+ *
+ * PII: the customer's e-mail address travels only as the `customerEmail` message attribute, never in
+ * the subject or the text. Attributes reach programmatic subscribers (Lambda, SQS, HTTPS with raw
+ * delivery), which need the address to reach the customer and can use it in filter policies, but
+ * they are not part of what e-mail and SMS subscriptions (typically an operator's inbox) receive.
+ * Nothing else about the customer is sent, and the notifier never logs the address.
+ */
+export function buildNotification(order: OrderPlacedDetail): Notification {
+  const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
+  const products = order.items.length;
+  const total = formatMoney(order.totalCents, order.currency);
+  return {
+    // SNS subjects: at most 100 printable ASCII characters, no line breaks (this one is 49).
+    Subject: `Order ${order.orderId} placed`,
+    Message: [
+      `Order ${order.orderId} was placed on ${order.placedAt}.`,
+      `Items: ${units} (${products} ${products === 1 ? 'product' : 'products'})`,
+      `Total: ${total}`,
+    ].join('\n'),
+    MessageAttributes: {
+      eventType: { DataType: 'String', StringValue: ORDER_PLACED },
+      orderId: { DataType: 'String', StringValue: order.orderId },
+      customerEmail: { DataType: 'String', StringValue: order.customerEmail },
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { buildNotification, formatMoney } from '../../functions/notifier/notification';
+import { orderPlacedDetail } from './notifier-fixtures';
+
+describe('notifier notification', () => {
+  it.each([
+    [2999, 'EUR', '€29.99'],
+    [123456789, 'USD', '$1,234,567.89'],
+    [5, 'GBP', '£0.05'],
+    [0, 'USD', '$0.00'],
+    [100, 'EUR', '€1.00'],
+  ] as const)('formats %i cents of %s as %s', (cents, currency, expected) => {
+    expect(formatMoney(cents, currency)).toBe(expected);
+  });
+
+  it('counts units and products', () => {
+    const one = buildNotification(orderPlacedDetail({ items: [{ productId: 'p', quantity: 1, unitPriceCents: 100 }], totalCents: 100, currency: 'GBP' }));
+    expect(one.Message.split('\n').slice(1)).toEqual(['Items: 1 (1 product)', 'Total: £1.00']);
+    const many = buildNotification(
+      orderPlacedDetail({
+        items: [
+          { productId: 'a', quantity: 3, unitPriceCents: 100 },
+          { productId: 'b', quantity: 4, unitPriceCents: 100 },
+          { productId: 'c', quantity: 1000, unitPriceCents: 1 },
+        ],
+      }),
+    );
+    expect(many.Message).toContain('Items: 1007 (3 products)');
+  });
+
+  it('keeps the subject within what SNS accepts: at most 100 printable ASCII characters, one line', () => {
+    const { Subject } = buildNotification(orderPlacedDetail());
+    expect(Subject.length).toBeLessThanOrEqual(100);
+    expect(Subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('carries the customer e-mail only as a message attribute', () => {
+    const order = orderPlacedDetail({ customerEmail: 'ada.lovelace@example.com' });
+    const notification = buildNotification(order);
+    expect(notification.Subject).not.toContain('ada.lovelace');
+    expect(notification.Message).not.toContain('ada.lovelace');
+    expect(notification.MessageAttributes.customerEmail).toEqual({ DataType: 'String', StringValue: 'ada.lovelace@example.com' });
+    expect(notification.MessageAttributes.eventType).toEqual({ DataType: 'String', StringValue: 'OrderPlaced' });
+  });
+});
