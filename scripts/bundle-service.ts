@@ -1,0 +1,33 @@
+import { buildSync } from 'esbuild';
+import { parseArgs } from 'node:util';
+
+/**
+ * Bundles one core service into a single minified JS file (what its container image runs):
+ *   tsx scripts/bundle-service.ts --service catalog --out dist/services/catalog
+ * `pg-native` is an optional peer of `pg` that we do not use.
+ */
+export function bundleService(service: string, outdir: string): string {
+  const outfile = `${outdir}/main.js`;
+  buildSync({
+    entryPoints: [`services/${service}/main.ts`],
+    outfile,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    external: ['pg-native'],
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { service: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.service || !values.out) {
+    console.error('usage: tsx scripts/bundle-service.ts --service <catalog|orders> --out <dir>');
+    process.exit(2);
+  }
+  console.log(bundleService(values.service, values.out));
+}

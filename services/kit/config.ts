@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Raised at start-up for bad environment variables; the message names each one and what it accepts. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** What every service reads from its environment (the pod's ConfigMap, or `npm run dev`). */
+export const baseConfigShape = {
+  /** 0: any free port (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * After SIGTERM, how long to keep serving while the load balancer and kube-proxy stop sending
+   * new requests (readiness already reports 503). Well inside the pod's 30 s grace period.
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
+  /** Hard stop if draining takes longer: exit before Kubernetes sends SIGKILL. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+  /** Local runs and tests: a full connection string. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** On EKS: host, port and name from the ConfigMap, credentials from Secrets Manager (Pod Identity). */
+  DATABASE_HOST: z.string().min(1).optional(),
+  DATABASE_PORT: z.coerce.number().int().default(5432),
+  DATABASE_NAME: z.string().min(1).default('platform'),
+  DATABASE_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+};
+
+export type ConfigShape = z.ZodRawShape;
+export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
+/** The validated environment: the kit's variables plus a service's own. */
+export type Config<Extra extends ConfigShape = Record<string, never>> = BaseConfig & z.infer<z.ZodObject<Extra>>;
+
+/** Validates the environment against the base shape plus a service's own variables. */
+export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.ProcessEnv): Config<Extra> {
+  const schema = z.object({ ...baseConfigShape, ...extra }).superRefine((parsed, ctx) => {
+    const config = parsed as BaseConfig;
+    const hasUrl = config.DATABASE_URL !== undefined;
+    const hasSecret = config.DATABASE_HOST !== undefined && config.DATABASE_SECRET_ARN !== undefined;
+    if (!hasUrl && !hasSecret) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN' });
+    }
+  });
+  // An empty variable means "not set", as in a ConfigMap with a blank value.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
+  }
+  return result.data as Config<Extra>;
+}

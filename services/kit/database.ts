@@ -1,0 +1,27 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
+import type { BaseConfig } from './config';
+
+/**
+ * The service's PostgreSQL pool. Locally a DATABASE_URL; on EKS the Aurora endpoint from the
+ * ConfigMap and the credentials from Secrets Manager, read once at start-up with the pod's
+ * Pod Identity role (which may read exactly that secret).
+ */
+export async function createPool(config: BaseConfig): Promise<pg.Pool> {
+  const common = { max: config.DATABASE_POOL_SIZE, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 };
+  if (config.DATABASE_URL) return new pg.Pool({ ...common, connectionString: config.DATABASE_URL });
+
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: config.DATABASE_SECRET_ARN }));
+  const { username, password } = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
+  return new pg.Pool({
+    ...common,
+    host: config.DATABASE_HOST,
+    port: config.DATABASE_PORT,
+    database: config.DATABASE_NAME,
+    user: username,
+    password,
+    // TLS to Aurora, verified: the image adds the Amazon RDS CA bundle through NODE_EXTRA_CA_CERTS
+    // (services/Dockerfile).
+    ssl: { rejectUnauthorized: true },
+  });
+}

@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import pg from 'pg';
+import { ConfigError, loadConfig, runMigrations, startService, type RunningService } from '../../services/kit';
+import { slowService } from './fixtures/slow-service';
+import { freshDatabase } from './support/database';
+
+describe('service config', () => {
+  const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/app' };
+
+  it('applies defaults', () => {
+    expect(loadConfig({}, base)).toMatchObject({ PORT: 8080, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: 5000 });
+  });
+
+  it('names a missing database setting', () => {
+    expect(() => loadConfig({}, {})).toThrow(new ConfigError('Invalid environment:\n  - DATABASE_URL: set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN'));
+  });
+
+  it('names each bad variable', () => {
+    expect(() => loadConfig({}, { ...base, PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(/PORT: .*\n.*LOG_LEVEL: Invalid option/s);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({}, { ...base, PORT: '' }).PORT).toBe(8080);
+  });
+});
+
+describe('migrations', () => {
+  it('let two services that share a database start at the same time', async () => {
+    const database = await freshDatabase();
+    const pools = [new pg.Pool({ connectionString: database.url }), new pg.Pool({ connectionString: database.url })];
+    try {
+      await Promise.all(pools.map((pool, index) => runMigrations(pool, `service-${index}`, [{ id: '001', sql: `CREATE TABLE table_${index} (id int)` }])));
+      const { rows } = await pools[0].query('SELECT service FROM schema_migrations ORDER BY service');
+      expect(rows.map((row) => row.service)).toEqual(['service-0', 'service-1']);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await database.drop();
+    }
+  });
+
+  it('apply once when two replicas start at the same time', async () => {
+    const database = await freshDatabase();
+    const pools = [new pg.Pool({ connectionString: database.url }), new pg.Pool({ connectionString: database.url })];
+    try {
+      // Not idempotent on purpose: a second application would fail.
+      const migrations = [{ id: '001', sql: 'CREATE TABLE things (id int PRIMARY KEY)' }, { id: '002', sql: 'ALTER TABLE things ADD COLUMN name text' }];
+      const applied = await Promise.all(pools.map((pool) => runMigrations(pool, 'race', migrations)));
+      expect(applied.map((ids) => ids.length).sort()).toEqual([0, 2]);
+      const { rows } = await pools[0].query("SELECT id FROM schema_migrations WHERE service = 'race' ORDER BY id");
+      expect(rows.map((row) => row.id)).toEqual(['001', '002']);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await database.drop();
+    }
+  });
+});
+
+describe('the HTTP rules every service gets', () => {
+  let service: RunningService;
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    service = await startService(slowService, { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '0' });
+  });
+  afterAll(async () => {
+    await service.shutdown();
+    await database.drop();
+  });
+
+  const post = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    service.app.inject({ method: 'POST', url: '/work', payload, headers });
+
+  it('rejects unknown fields with 400 and a reason', async () => {
+    const response = await post(JSON.stringify({ id: 'a', extra: true }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/must NOT have additional properties/);
+  });
+
+  it('rejects malformed JSON with 400', async () => {
+    const response = await post('{"id":');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: 'Bad Request' });
+  });
+
+  it('rejects bodies over 1 MiB with 413', async () => {
+    const response = await post(JSON.stringify({ id: 'x'.repeat(1024 * 1024) }));
+    expect(response.statusCode).toBe(413);
+  });
+
+  it('answers unknown routes with 404 and echoes the request id', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'req-123' } });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['x-request-id']).toBe('req-123');
+  });
+
+  it('reports liveness, readiness (with the database) and Prometheus metrics', async () => {
+    expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    await post(JSON.stringify({ id: 'metrics' }));
+    const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/work"[^}]*status_code="201"[^}]*\} 1/);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes every request accepted before SIGTERM, then exits 0', async () => {
+    const database = await freshDatabase();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/slow-service.ts')], {
+      env: { ...process.env, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '300' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      // The kit logs where it listens ("Server listening at http://127.0.0.1:<port>").
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
+          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk.toString());
+          if (match) resolve(match[1]);
+        });
+        child.once('exit', () => reject(new Error('service exited before listening')));
+      });
+      const burst = Array.from({ length: 40 }, (_, index) =>
+        fetch(`${url}/work`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `job-${index}` }) }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      child.kill('SIGTERM');
+      const responses = await Promise.all(burst);
+      const [exitCode] = await once(child, 'exit');
+
+      expect(responses.map((response) => response.status)).toEqual(Array(40).fill(201));
+      expect(exitCode).toBe(0);
+      const pool = new pg.Pool({ connectionString: database.url });
+      const { rows } = await pool.query('SELECT count(*)::int AS done FROM jobs');
+      await pool.end();
+      expect(rows[0].done).toBe(40);
+      // After shutdown, new connections are refused: nothing is accepted and then dropped.
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await database.drop();
+    }
+  });
+});
