@@ -1,0 +1,4 @@
+import { runMain } from '../kit';
+import { catalogService } from './service';
+
+runMain(catalogService);
