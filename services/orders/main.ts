@@ -1,0 +1,4 @@
+import { runMain } from '../kit';
+import { ordersService } from './service';
+
+runMain(ordersService);

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { ORDER_PLACED, orderPlacedDetailSchema } from '../../functions/shared/order-events';
+import { startService, type RunningService } from '../../services/kit';
+import { ordersService } from '../../services/orders/service';
+import { orderRequest, ordersEnv, rowCounts } from './orders-fixtures';
+import { freshDatabase } from './support/database';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let service: RunningService;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  service = await startService(ordersService, ordersEnv(database.url));
+});
+afterAll(async () => {
+  await service?.shutdown();
+  await database?.drop();
+});
+beforeEach(async () => {
+  await service.pool.query('TRUNCATE orders, outbox');
+});
+
+const postOrder = (payload: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  service.app.inject({ method: 'POST', url: '/orders', headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+
+describe('POST /orders and GET /orders/:id', () => {
+  it('places an order, computing the total itself, and reads it back', async () => {
+    const created = await postOrder(orderRequest());
+
+    expect(created.statusCode).toBe(201);
+    const order = created.json();
+    expect(order).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      customerEmail: 'ada@example.com',
+      currency: 'EUR',
+      items: [
+        { productId: 'sku-1', quantity: 2, unitPriceCents: 1250 },
+        { productId: 'sku-2', quantity: 3, unitPriceCents: 199 },
+      ],
+      totalCents: 2 * 1250 + 3 * 199,
+      createdAt: expect.any(String),
+    });
+    expect(created.headers.location).toBe(`/orders/${order.id}`);
+
+    const read = await service.app.inject({ method: 'GET', url: `/orders/${order.id}` });
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual(order);
+
+    const { rows } = await service.pool.query('SELECT total_cents, currency, customer_email FROM orders WHERE id = $1', [order.id]);
+    expect(rows).toEqual([{ total_cents: '3097', currency: 'EUR', customer_email: 'ada@example.com' }]);
+  });
+
+  it('writes an OrderPlaced event that satisfies the shared contract, pending, next to the order', async () => {
+    const order = (await postOrder(orderRequest())).json();
+
+    const { rows } = await service.pool.query('SELECT aggregate_id, event_type, payload, sent_at, attempts FROM outbox');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ aggregate_id: order.id, event_type: ORDER_PLACED, sent_at: null, attempts: 0 });
+    const detail = orderPlacedDetailSchema.parse(rows[0].payload);
+    expect(detail).toEqual({
+      orderId: order.id,
+      customerEmail: order.customerEmail,
+      items: order.items,
+      totalCents: order.totalCents,
+      currency: order.currency,
+      placedAt: order.createdAt,
+    });
+  });
+
+  it('answers 404 with a reason for an order that does not exist', async () => {
+    const response = await service.app.inject({ method: 'GET', url: `/orders/${randomUUID()}` });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ error: 'Not Found', message: expect.stringMatching(/No order/) });
+  });
+
+  it('works through a real listening socket', async () => {
+    const created = await fetch(`${service.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(orderRequest({ currency: 'GBP', items: [{ productId: 'p', quantity: 7, unitPriceCents: 3 }] })),
+    });
+    expect(created.status).toBe(201);
+    const order = (await created.json()) as { id: string; totalCents: number };
+    expect(order.totalCents).toBe(21);
+
+    const read = await fetch(`${service.url}/orders/${order.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: order.id, currency: 'GBP', totalCents: 21 });
+    expect(await rowCounts(service.pool)).toEqual({ orders: 1, outbox: 1 });
+  });
+});
+
+describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
+  const item = { productId: 'sku-1', quantity: 1, unitPriceCents: 100 };
+  // Objects, not arrays: jest would pass `done` to a test function with more parameters than a row has.
+  const cases: { name: string; payload: string | object; status: number; reason: RegExp; headers?: Record<string, string> }[] = [
+    { name: 'malformed JSON', payload: '{"customerEmail": "ada@example.com", ', status: 400, reason: /JSON/i },
+    { name: 'an empty body', payload: '', status: 400, reason: /empty/i },
+    { name: 'a JSON null', payload: 'null', status: 400, reason: /body must be object/ },
+    { name: 'a JSON array', payload: '[]', status: 400, reason: /body must be object/ },
+    { name: 'a body that is not JSON', payload: 'customerEmail=ada', status: 415, reason: /Unsupported Media Type/, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    { name: 'a body over 1 MiB', payload: orderRequest({ items: [{ ...item, productId: 'x'.repeat(1024 * 1024) }] }), status: 413, reason: /too large/i },
+    { name: 'a missing field', payload: { customerEmail: 'ada@example.com', items: [item] }, status: 400, reason: /must have required property 'currency'/ },
+    { name: 'an unknown field', payload: orderRequest({ totalCents: 1 }), status: 400, reason: /must NOT have additional properties/ },
+    { name: 'an unknown field in an item', payload: orderRequest({ items: [{ ...item, discountCents: 50 }] }), status: 400, reason: /items\/0 must NOT have additional properties/ },
+    { name: 'a quantity as a string', payload: orderRequest({ items: [{ ...item, quantity: '2' }] }), status: 400, reason: /quantity must be integer/ },
+    { name: 'a fractional price', payload: orderRequest({ items: [{ ...item, unitPriceCents: 1.5 }] }), status: 400, reason: /unitPriceCents must be integer/ },
+    { name: 'items that are not a list', payload: orderRequest({ items: item }), status: 400, reason: /items must be array/ },
+    { name: 'an e-mail that is a number', payload: orderRequest({ customerEmail: 42 }), status: 400, reason: /customerEmail must be string/ },
+    { name: 'empty items', payload: orderRequest({ items: [] }), status: 400, reason: /items must NOT have fewer than 1 items/ },
+    { name: 'too many items', payload: orderRequest({ items: Array(101).fill(item) }), status: 400, reason: /items must NOT have more than 100 items/ },
+    { name: 'a negative quantity', payload: orderRequest({ items: [{ ...item, quantity: -1 }] }), status: 400, reason: /quantity must be >= 1/ },
+    { name: 'a zero quantity', payload: orderRequest({ items: [{ ...item, quantity: 0 }] }), status: 400, reason: /quantity must be >= 1/ },
+    { name: 'a quantity above the contract', payload: orderRequest({ items: [{ ...item, quantity: 1001 }] }), status: 400, reason: /quantity must be <= 1000/ },
+    { name: 'a negative price', payload: orderRequest({ items: [{ ...item, unitPriceCents: -100 }] }), status: 400, reason: /unitPriceCents must be >= 0/ },
+    { name: 'an empty product id', payload: orderRequest({ items: [{ ...item, productId: '' }] }), status: 400, reason: /productId must NOT have fewer than 1 characters/ },
+    { name: 'an unknown currency', payload: orderRequest({ currency: 'JPY' }), status: 400, reason: /currency must be equal to one of the allowed values/ },
+    { name: 'a malformed e-mail', payload: orderRequest({ customerEmail: 'not-an-email' }), status: 400, reason: /customerEmail must match format "email"/ },
+    // Passes the JSON schema's e-mail format (RFC 5322 allows '#'), not the event contract's stricter
+    // check: the event is validated before anything is written.
+    { name: 'an e-mail the event contract refuses', payload: orderRequest({ customerEmail: 'ada#shop@example.com' }), status: 400, reason: /customerEmail: Invalid email/ },
+  ];
+
+  it.each(cases)('refuses $name', async ({ payload, status, reason, headers }) => {
+    const response = await postOrder(payload, headers);
+
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toEqual({ error: expect.any(String), message: expect.stringMatching(reason) });
+    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+  });
+
+  const uuidReason = /id must match format "uuid"/;
+  it.each([
+    { name: 'not a uuid', id: 'not-a-uuid', status: 400, reason: uuidReason },
+    { name: 'a number', id: '12345', status: 400, reason: uuidReason },
+    { name: 'almost a uuid', id: `${randomUUID()}0`, status: 400, reason: uuidReason },
+    { name: 'SQL', id: encodeURIComponent("1' OR '1'='1"), status: 400, reason: uuidReason },
+    { name: 'encoded nonsense', id: '%00%ff', status: 400, reason: /./ },
+    // Fastify refuses path parameters over 100 characters before routing.
+    { name: 'a very long id', id: 'a'.repeat(5000), status: 414, reason: /./ },
+  ])('refuses an order id that is $name', async ({ id, status, reason }) => {
+    const response = await service.app.inject({ method: 'GET', url: `/orders/${id}` });
+    expect(response.statusCode).toBe(status);
+    // (Fastify answers URL-level errors itself, with its own code and statusCode fields besides these.)
+    expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(reason) });
+  });
+
+  it('still serves good requests after all that', async () => {
+    expect((await postOrder(orderRequest())).statusCode).toBe(201);
+  });
+});
