@@ -50,6 +50,7 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
   pool.on('error', (error) => app.log.error({ err: error }, 'idle database connection failed'));
 
   let ready = false;
+  let tasks: BackgroundTask[] = [];
   try {
     const applied = await runMigrations(pool, definition.name, definition.migrations);
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
@@ -69,7 +70,7 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
 
     const deps: ServiceDeps<Extra> = { pool, config, logger: app.log };
     await definition.register(app, deps);
-    const tasks = definition.background?.(deps) ?? [];
+    tasks = definition.background?.(deps) ?? [];
     const url = await app.listen({ port: config.PORT, host: config.HOST });
     ready = true;
 
@@ -87,6 +88,8 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
       })());
     return { app, pool, url, shutdown };
   } catch (error) {
+    // E.g. the port is taken: stop what already started, so nothing runs on against a closed pool.
+    await Promise.all(tasks.map((task) => task.stop()));
     await app.close();
     await pool.end();
     throw error;
