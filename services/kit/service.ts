@@ -32,6 +32,8 @@ export interface RunningService {
   readonly pool: pg.Pool;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   readonly url: string;
+  /** From the validated SHUTDOWN_TIMEOUT_MS: how long runMain lets shutdown() take before it exits anyway. */
+  readonly shutdownTimeoutMs: number;
   /** Graceful: report not ready, wait SHUTDOWN_DELAY_MS, stop accepting and drain, stop background work, close the pool. */
   shutdown(): Promise<void>;
 }
@@ -86,7 +88,7 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
         await pool.end();
         app.log.info('shut down');
       })());
-    return { app, pool, url, shutdown };
+    return { app, pool, url, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, shutdown };
   } catch (error) {
     // E.g. the port is taken: stop what already started, so nothing runs on against a closed pool.
     await Promise.all(tasks.map((task) => task.stop()));
@@ -102,11 +104,10 @@ export function runMain<Extra extends ConfigShape>(definition: ServiceDefinition
     (running) => {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => {
-          const timeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 25_000);
           setTimeout(() => {
             running.app.log.error('shutdown timed out');
             process.exit(1);
-          }, timeoutMs).unref();
+          }, running.shutdownTimeoutMs).unref();
           running.shutdown().then(
             () => process.exit(0),
             (error) => {
