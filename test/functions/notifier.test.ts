@@ -90,6 +90,14 @@ const invoke = (records: SQSRecord[], context = lambdaContext()) => handler({ Re
 const recordOf = (detail: unknown, envelopeOverrides: Record<string, unknown> = {}) => sqsRecord(JSON.stringify(eventBridgeEnvelope(detail, envelopeOverrides)));
 const publishes = (): PublishCommandInput[] => sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
 const publishedOrderIds = () => publishes().map((input) => input.MessageAttributes?.orderId?.StringValue);
+/** Another delivery's lock on an order, as Powertools stores it, held until `lockExpiresAt` (ms). */
+const seedInProgressLock = (orderId: string, lockExpiresAt: number) =>
+  table.items.set(idempotencyKeyOf(orderId), {
+    id: { S: idempotencyKeyOf(orderId) },
+    status: { S: 'INPROGRESS' },
+    expiration: { N: String(Math.round(Date.now() / 1000) + 14 * 86_400) },
+    in_progress_expiration: { N: String(lockExpiresAt) },
+  });
 const failuresOf = (response: SQSBatchResponse) => response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
 
 describe('notifier handler', () => {
@@ -217,13 +225,7 @@ describe('notifier handler', () => {
 
     it('fails (to retry later) a delivery whose order another delivery is notifying right now', async () => {
       const detail = orderPlacedDetail();
-      const now = Date.now();
-      table.items.set(idempotencyKeyOf(detail.orderId), {
-        id: { S: idempotencyKeyOf(detail.orderId) },
-        status: { S: 'INPROGRESS' },
-        expiration: { N: String(Math.round(now / 1000) + 14 * 86_400) },
-        in_progress_expiration: { N: String(now + 20_000) },
-      });
+      seedInProgressLock(detail.orderId, Date.now() + 20_000);
       const concurrent = recordOf(detail);
       const other = recordOf(orderPlacedDetail());
 
@@ -236,13 +238,7 @@ describe('notifier handler', () => {
 
     it('takes over an order whose previous attempt died holding the lock', async () => {
       const detail = orderPlacedDetail();
-      const now = Date.now();
-      table.items.set(idempotencyKeyOf(detail.orderId), {
-        id: { S: idempotencyKeyOf(detail.orderId) },
-        status: { S: 'INPROGRESS' },
-        expiration: { N: String(Math.round(now / 1000) + 14 * 86_400) },
-        in_progress_expiration: { N: String(now - 1_000) },
-      });
+      seedInProgressLock(detail.orderId, Date.now() - 1_000);
 
       const response = await invoke([recordOf(detail)]);
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ConfigError, loadConfig, runMigrations, startService, type RunningService } from '../../services/kit';
 import { slowService } from './fixtures/slow-service';
+import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
 
 describe('service config', () => {
@@ -112,14 +113,7 @@ describe('graceful shutdown', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      // The kit logs where it listens ("Server listening at http://127.0.0.1:<port>").
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => {
-          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk.toString());
-          if (match) resolve(match[1]);
-        });
-        child.once('exit', () => reject(new Error('service exited before listening')));
-      });
+      const url = await listeningUrl(child);
       const burst = Array.from({ length: 40 }, (_, index) =>
         fetch(`${url}/work`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `job-${index}` }) }),
       );

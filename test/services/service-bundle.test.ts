@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleService } from '../../scripts/bundle-service';
+import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
 
 /**
@@ -30,15 +31,7 @@ describe.each([
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (chunk: Buffer) => {
-          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk.toString());
-          if (match) resolve(match[1]);
-        });
-        let stderr = '';
-        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
-      });
+      const url = await listeningUrl(child);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');
