@@ -1,6 +1,8 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import type { EnvironmentConfig } from './config/environment-config';
 import { PROJECT, physicalName } from './config/naming';
+import { removalPolicyOf } from './config/removal';
+import { ownLogGroupsForEveryFunction } from './constructs/function-log-groups';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CostGuardrailsStack } from './stacks/cost-guardrails-stack';
 import { DataStack } from './stacks/data-stack';
@@ -36,9 +38,14 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     database: data.database,
     databaseName: data.databaseName,
     eventBus: functions.eventBus,
-    description: 'EKS cluster, ECR repositories, Pod Identity roles',
+    description: 'EKS cluster, core API images, node pool, Pod Identity roles, the k8s charts',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, description: 'Monthly AWS Budget with e-mail alerts' });
+
+  // Every function logs to a group its stack owns, CDK's own handlers included: nothing outlives `cdk destroy`.
+  for (const stack of [network, data, functions, cluster, costGuardrails]) {
+    ownLogGroupsForEveryFunction(stack, { retention: config.logRetentionDays, removalPolicy: removalPolicyOf(config) });
+  }
 
   // Tags propagate to every taggable resource: the bill can be split by project, environment and owner.
   Tags.of(app).add('project', PROJECT);

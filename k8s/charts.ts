@@ -7,7 +7,7 @@ import { PlatformChart } from './platform-chart';
 import type { PlatformValues } from './values';
 
 /** What differs between the sample core APIs; everything else is the CoreApiWorkload default. */
-const CORE_API_SHAPES: Record<CoreServiceName, Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config'>> = {
+const CORE_API_SHAPES: Record<CoreServiceName, Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config' | 'nodeSelector' | 'https'>> = {
   catalog: { publicPathPrefix: '/products' },
   orders: { publicPathPrefix: '/orders' },
 };
@@ -24,7 +24,7 @@ export interface PlatformCharts {
  * Chart ids become file names in dist/k8s/.
  */
 export function addPlatformCharts(scope: Construct, values: PlatformValues): PlatformCharts {
-  const platform = new PlatformChart(scope, 'platform', { namespace: values.namespace, vpcCidr: values.vpcCidr });
+  const platform = new PlatformChart(scope, 'platform', { namespace: values.namespace, vpcCidr: values.vpcCidr, certificateArn: values.certificateArn });
   const services = Object.fromEntries(
     (Object.keys(CORE_API_SHAPES) as CoreServiceName[]).map((name) => {
       const chart = new CoreApiChart(scope, name, {
@@ -32,6 +32,8 @@ export function addPlatformCharts(scope: Construct, values: PlatformValues): Pla
         name,
         image: values.services[name].image,
         config: values.services[name].config,
+        nodeSelector: values.nodeSelector,
+        https: values.certificateArn !== undefined,
         ...CORE_API_SHAPES[name],
       });
       chart.addDependency(platform);

@@ -34,6 +34,13 @@ export interface CoreApiWorkloadProps {
   readonly ingressClassName?: string;
   /** Whether the pods connect to the database. @default true */
   readonly usesDatabase?: boolean;
+  /** Node labels the pods must run on (e.g. the node pool that enforces NetworkPolicies). @default - any node */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Whether the load balancer serves HTTPS (its certificate is set on the IngressClassParams) and
+   * redirects HTTP to it. @default false
+   */
+  readonly https?: boolean;
 }
 
 /** Every core API serves HTTP on this port; the platform chart's load-balancer NetworkPolicy opens it. */
@@ -106,6 +113,9 @@ export class CoreApiWorkload extends Construct {
       ],
     });
 
+    if (props.nodeSelector) {
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', props.nodeSelector));
+    }
     ApiObject.of(this.deployment).addJsonPatch(
       JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         {
@@ -145,6 +155,10 @@ export class CoreApiWorkload extends Construct {
             // Route straight to pod IPs, and only to pods that report ready.
             'alb.ingress.kubernetes.io/target-type': 'ip',
             'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+            ...(props.https && {
+              'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+              'alb.ingress.kubernetes.io/ssl-redirect': '443',
+            }),
           },
         },
         className: props.ingressClassName ?? 'alb',

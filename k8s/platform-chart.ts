@@ -7,6 +7,8 @@ export interface PlatformChartProps extends ChartProps {
   readonly namespace: string;
   /** The VPC's CIDR block: where the load balancer and the database are. */
   readonly vpcCidr: string;
+  /** An ACM certificate: the shared load balancer then listens on HTTPS too. @default - HTTP only */
+  readonly certificateArn?: string;
 }
 
 /** Pod Identity's agent answers on this link-local address (EKS docs, "Pod Identity agent"). */
@@ -70,7 +72,11 @@ export class PlatformChart extends Chart {
       apiVersion: 'eks.amazonaws.com/v1',
       kind: 'IngressClassParams',
       metadata: { name: 'alb' },
-      spec: { scheme: 'internet-facing', group: { name: namespace } },
+      spec: {
+        scheme: 'internet-facing',
+        group: { name: namespace },
+        ...(props.certificateArn && { certificateARNs: [props.certificateArn] }),
+      },
     });
     new ApiObject(this, 'IngressClass', {
       apiVersion: 'networking.k8s.io/v1',

@@ -11,7 +11,6 @@ import { valuesFromCdkOutputs, valuesFromFile } from './values-sources';
  *
  *   --values <file>        chart values as JSON (default: k8s/values/example.json)
  *   --cdk-outputs <file>   or: the file written by `cdk deploy --all --outputs-file <file>`
- *   --image-tag <tag>      with --cdk-outputs: the image tag to run (default 0.1.0)
  *   --argocd-repo <url>    also write dist/argocd/application.yaml for this git repository
  *   --out <dir>            output folder (default dist/k8s)
  */
@@ -19,7 +18,6 @@ const { values: args } = parseArgs({
   options: {
     values: { type: 'string', default: 'k8s/values/example.json' },
     'cdk-outputs': { type: 'string' },
-    'image-tag': { type: 'string', default: '0.1.0' },
     'argocd-repo': { type: 'string' },
     'argocd-revision': { type: 'string', default: 'main' },
     out: { type: 'string', default: 'dist/k8s' },
@@ -27,7 +25,7 @@ const { values: args } = parseArgs({
 });
 
 try {
-  const values = args['cdk-outputs'] ? valuesFromCdkOutputs(args['cdk-outputs'], args['image-tag']) : valuesFromFile(args.values);
+  const values = args['cdk-outputs'] ? valuesFromCdkOutputs(args['cdk-outputs']) : valuesFromFile(args.values);
   rmSync(args.out, { recursive: true, force: true });
   const app = new App({ outdir: args.out, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   addPlatformCharts(app, values);

@@ -8,9 +8,9 @@ export function valuesFromFile(path: string): PlatformValues {
 
 /**
  * Values from `cdk deploy --all --outputs-file <path>`: the cluster stack's `ChartInputs` output,
- * with images at `imageTag`.
+ * with the images that deploy built and pushed.
  */
-export function valuesFromCdkOutputs(path: string, imageTag: string): PlatformValues {
+export function valuesFromCdkOutputs(path: string): PlatformValues {
   const outputs = readJson(path) as Record<string, Record<string, string>>;
   const found = Object.entries(outputs).filter(([, stackOutputs]) => typeof stackOutputs?.ChartInputs === 'string');
   if (found.length !== 1) {
@@ -18,7 +18,7 @@ export function valuesFromCdkOutputs(path: string, imageTag: string): PlatformVa
   }
   const [stackName, stackOutputs] = found[0];
   const inputs = JSON.parse(stackOutputs.ChartInputs) as ChartInputs;
-  return validateValues(platformValuesFrom(inputs, imageTag), `${path} (${stackName}.ChartInputs)`);
+  return validateValues(platformValuesFrom(inputs), `${path} (${stackName}.ChartInputs)`);
 }
 
 function readJson(path: string): unknown {

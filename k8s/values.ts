@@ -12,6 +12,13 @@ export interface PlatformValues {
   /** The VPC's CIDR block: load balancers reach pods from it, and pods reach the database in it. */
   readonly vpcCidr: string;
   readonly services: Record<CoreServiceName, CoreApiValues>;
+  /**
+   * Node labels the core API pods must run on: on EKS Auto Mode, the node pool whose nodes enforce
+   * NetworkPolicies. Absent on clusters that enforce them everywhere (or for a local kind cluster).
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /** An ACM certificate for the shared load balancer: HTTPS, with HTTP redirected to it. Absent: plain HTTP. */
+  readonly certificateArn?: string;
 }
 
 export interface CoreApiValues {
@@ -36,6 +43,8 @@ export const platformValuesSchema = z.strictObject({
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'must be a DNS label' }),
   vpcCidr: z.string().min(1),
   services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((name) => [name, coreApiValues])) as Record<CoreServiceName, typeof coreApiValues>),
+  nodeSelector: z.record(z.string().min(1), z.string()).optional(),
+  certificateArn: z.string().startsWith('arn:', { message: 'must be an ACM certificate ARN' }).optional(),
 });
 
 export class ValuesError extends Error {
@@ -72,12 +81,16 @@ export interface ChartInputs {
   readonly uploadsBucket: string;
   /** The orders service publishes OrderPlaced here. */
   readonly eventBusName: string;
-  /** Image repository (no tag) per core service. */
-  readonly imageRepositories: Record<CoreServiceName, string>;
+  /** The image (registry, repository and tag) per core service: what `cdk deploy` built and pushed. */
+  readonly images: Record<CoreServiceName, string>;
+  /** See PlatformValues.nodeSelector. */
+  readonly nodeSelector?: Record<string, string>;
+  /** See PlatformValues.certificateArn. */
+  readonly certificateArn?: string;
 }
 
 /** The one mapping from AWS-side inputs to chart values, used with tokens and with plain strings alike. */
-export function platformValuesFrom(inputs: ChartInputs, imageTag: string): PlatformValues {
+export function platformValuesFrom(inputs: ChartInputs): PlatformValues {
   const sharedConfig = {
     AWS_REGION: inputs.region,
     DATABASE_HOST: inputs.databaseHost,
@@ -95,8 +108,10 @@ export function platformValuesFrom(inputs: ChartInputs, imageTag: string): Platf
     services: Object.fromEntries(
       CORE_SERVICES.map((name): [CoreServiceName, CoreApiValues] => [
         name,
-        { image: `${inputs.imageRepositories[name]}:${imageTag}`, config: { ...sharedConfig, ...serviceConfig[name], SERVICE_NAME: name } },
+        { image: inputs.images[name], config: { ...sharedConfig, ...serviceConfig[name], SERVICE_NAME: name } },
       ]),
     ) as Record<CoreServiceName, CoreApiValues>,
+    ...(inputs.nodeSelector && { nodeSelector: inputs.nodeSelector }),
+    ...(inputs.certificateArn && { certificateArn: inputs.certificateArn }),
   };
 }

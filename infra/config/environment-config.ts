@@ -21,6 +21,12 @@ const vpcCidr = z.string().refine(
   { message: 'must be an IPv4 CIDR block with a prefix from /16 to /22, e.g. 10.0.0.0/16' },
 );
 
+const acmCertificateArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, {
+    message: 'must be an ACM certificate ARN in the deployment region, e.g. arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+  });
+
 const iamRoleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/Admin' });
@@ -59,8 +65,13 @@ export const environmentConfigSchema = z
     cluster: z.strictObject({
       kubernetesVersion: z.enum(kubernetesVersions, { message: `must be one of ${kubernetesVersions.join(', ')}` }),
       capacity: clusterCapacity,
-      /** An existing IAM role that gets cluster-admin through an EKS access entry. Optional: the deployer always gets it. */
+      /**
+       * An existing IAM role that also gets cluster-admin through an EKS access entry (e.g. your SSO
+       * role). Optional: the stack always creates an admin role that the account can assume.
+       */
       adminRoleArn: iamRoleArn.optional(),
+      /** An ACM certificate for the API's load balancer: HTTPS, with HTTP redirected. Without it the API is plain HTTP. */
+      apiCertificateArn: acmCertificateArn.optional(),
     }),
     database: z.strictObject({
       /** Aurora capacity units. 0 lets the sandbox database pause when idle (you pay for storage only). */
@@ -75,11 +86,6 @@ export const environmentConfigSchema = z
       alertEmail: z.email({ message: 'must be an e-mail address' }),
     }),
     logRetentionDays,
-    /** The image tag every core API runs (built from services/ and pushed to the ECR repositories). */
-    imageTag: z
-      .string()
-      .regex(/^[\w][\w.-]{0,127}$/, { message: 'must be a container image tag, e.g. 0.1.0' })
-      .refine((tag) => tag !== 'latest', { message: 'must not be "latest": pin the version you deploy' }),
     /** `destroy`: `cdk destroy` removes everything, data included. `retain`: data stores survive stack deletion. */
     removalPolicy: z.enum(['destroy', 'retain'], { message: 'must be one of destroy, retain' }),
   })

@@ -14,7 +14,6 @@ export const ENVIRONMENTS = {
     database: { minCapacity: 0, maxCapacity: 2, readers: 0, backupRetentionDays: 1, deletionProtection: false },
     budget: { monthlyLimitUsd: 300, alertEmail: 'platform-team@example.com' },
     logRetentionDays: 7,
-    imageTag: '0.1.0',
     removalPolicy: 'destroy',
   },
   /** Survives an AZ outage and an accidental `cdk destroy`. */
@@ -25,7 +24,6 @@ export const ENVIRONMENTS = {
     database: { minCapacity: 0.5, maxCapacity: 16, readers: 1, backupRetentionDays: 14, deletionProtection: true },
     budget: { monthlyLimitUsd: 2000, alertEmail: 'platform-team@example.com' },
     logRetentionDays: 90,
-    imageTag: '0.1.0',
     removalPolicy: 'retain',
   },
 } satisfies Record<string, EnvironmentSettings>;

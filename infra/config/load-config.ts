@@ -20,7 +20,7 @@ export const CONTEXT_OVERRIDES = {
   kubernetesVersion: ['cluster', 'kubernetesVersion'],
   adminRoleArn: ['cluster', 'adminRoleArn'],
   budgetEmail: ['budget', 'alertEmail'],
-  imageTag: ['imageTag'],
+  apiCertificateArn: ['cluster', 'apiCertificateArn'],
 } as const satisfies Record<string, readonly string[]>;
 
 type ContextKey = keyof typeof CONTEXT_OVERRIDES;

@@ -19,6 +19,8 @@ export interface PodIdentityRoleProps {
  */
 export class PodIdentityRole extends Construct {
   readonly role: iam.Role;
+  /** Workloads that use the service account are applied after this (see PlatformManifests). */
+  readonly association: eks.CfnPodIdentityAssociation;
 
   constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     super(scope, id);
@@ -29,7 +31,7 @@ export class PodIdentityRole extends Construct {
     });
     // `withSessionTags` adds sts:TagSession, which Pod Identity needs to pass the cluster/namespace tags.
 
-    new eks.CfnPodIdentityAssociation(this, 'Association', {
+    this.association = new eks.CfnPodIdentityAssociation(this, 'Association', {
       clusterName: props.cluster.clusterName,
       namespace: props.namespace,
       serviceAccount: props.serviceAccount,

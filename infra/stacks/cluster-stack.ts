@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,16 +6,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import type { Construct, IDependable } from 'constructs';
 import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
-import { PROJECT, physicalName, uploadsBucketName } from '../config/naming';
-import { removalPolicyOf } from '../config/removal';
+import { physicalName, uploadsBucketName } from '../config/naming';
+import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import type { ChartInputs } from '../../k8s/values';
+import { ClusterAdminRole } from '../constructs/cluster-admin-role';
+import { CoreApiNodePool } from '../constructs/core-api-node-pool';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
-import { ServiceImageRepository } from '../constructs/service-image-repository';
+import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
 import { acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './functions-stack';
 
@@ -29,16 +31,20 @@ export interface ClusterStackProps extends StackProps {
   readonly eventBus: events.IEventBus;
 }
 
-/** A core service's deployment-time identity: where its images live and the AWS role its pods assume. */
+/** A core service's deployment-time identity: the image it runs and the AWS role its pods assume. */
 export interface CoreServiceResources {
-  readonly imageRepository: ServiceImageRepository;
+  readonly image: ServiceImage;
   readonly podIdentity: PodIdentityRole;
 }
 
+/** How long the stack waits for the load balancer's address (Auto Mode creates the ALB in 2-4 minutes). */
+const LOAD_BALANCER_TIMEOUT = Duration.minutes(10);
+
 /**
  * The container half: an EKS cluster (Auto Mode by default) with encrypted secrets, full control-plane
- * logging, a kubectl provider ready for the cdk8s charts, and per core service an ECR repository and
- * a Pod Identity role.
+ * logging, an admin role for people, the metrics source of the HPAs, nodes that enforce
+ * NetworkPolicies, per core service an image built by `cdk deploy` and a Pod Identity role, and the
+ * k8s/ charts applied through the kubectl provider once all of that exists.
  */
 export class ClusterStack extends Stack {
   readonly cluster: eks.Cluster;
@@ -50,11 +56,12 @@ export class ClusterStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
     const kubernetes = SUPPORTED_KUBERNETES_VERSIONS[config.cluster.kubernetesVersion];
     const clusterName = physicalName(config, 'cluster');
+    const autoMode = config.cluster.capacity.type === 'auto-mode';
+    const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
 
     const secretsKey = new kms.Key(this, 'SecretsKey', {
       description: `Envelope encryption of Kubernetes secrets in ${clusterName}`,
-      enableKeyRotation: true,
-      removalPolicy,
+      ...keyLifecycleOf(config),
     });
 
     // EKS writes control-plane logs here; created first so that the retention is ours, not "never expire".
@@ -64,15 +71,34 @@ export class ClusterStack extends Stack {
       removalPolicy,
     });
 
-    const autoMode = config.cluster.capacity.type === 'auto-mode';
+    // The kubectl provider's functions run in the VPC (they reach the private endpoint). In a security
+    // group of this stack, not the EKS-owned cluster security group: Lambda releases its network
+    // interfaces late, and in the EKS-owned group they would block EKS from deleting that group, and
+    // CloudFormation from deleting the VPC, on `cdk destroy`.
+    const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlProviderSecurityGroup', {
+      vpc,
+      description: 'kubectl provider functions: to the EKS API endpoint and AWS APIs over HTTPS',
+    });
+    // The private endpoint's network interfaces carry this group (and the EKS-owned one).
+    const controlPlaneSecurityGroup = new ec2.SecurityGroup(this, 'ControlPlaneSecurityGroup', { vpc, description: 'EKS control plane network interfaces' });
+    controlPlaneSecurityGroup.addIngressRule(kubectlSecurityGroup, ec2.Port.HTTPS, 'kubectl provider to the EKS API');
+
+    // The node role of the Auto Mode pools, built-in and ours: the minimal policies EKS documents for it.
+    const nodeRole = new iam.Role(this, 'NodeRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly'].map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+    });
+
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName,
       version: kubernetes.version,
       vpc,
       vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      securityGroup: controlPlaneSecurityGroup,
       defaultCapacityType: autoMode ? eks.DefaultCapacityType.AUTOMODE : eks.DefaultCapacityType.NODEGROUP,
       // Node groups are added below with the configured sizes; Auto Mode manages capacity itself.
       defaultCapacity: autoMode ? undefined : 0,
+      compute: autoMode ? { nodeRole } : undefined,
       secretsEncryptionKey: secretsKey,
       clusterLogging: [
         eks.ClusterLoggingTypes.API,
@@ -81,13 +107,24 @@ export class ClusterStack extends Stack {
         eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
         eks.ClusterLoggingTypes.SCHEDULER,
       ],
-      kubectlProviderOptions: { kubectlLayer: kubernetes.kubectlLayer(this, 'KubectlLayer') },
+      kubectlProviderOptions: { kubectlLayer: kubernetes.kubectlLayer(this, 'KubectlLayer'), securityGroups: [kubectlSecurityGroup] },
       removalPolicy,
     });
-    this.cluster.node.addDependency(controlPlaneLogs);
-    acknowledgeEksConstructFindings(this.cluster);
+    // The kubectl provider (inside the Cluster construct) must find its way to the endpoint open.
+    this.cluster.node.addDependency(controlPlaneLogs, controlPlaneSecurityGroup);
+    acknowledgeEksConstructFindings(this.cluster, nodeRole);
 
-    if (config.cluster.capacity.type === 'managed-node-group') {
+    // HPAs scale on metrics.k8s.io, which nothing serves on a new cluster (Auto Mode ships no metrics-server).
+    const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: 'metrics-server' });
+
+    // Nodes whose pods have their NetworkPolicies enforced; see each branch.
+    let nodeSelector: Record<string, string> | undefined;
+    let networkPolicyEnforcement: IDependable;
+    if (config.cluster.capacity.type === 'auto-mode') {
+      const pool = new CoreApiNodePool(this, 'CoreApiNodePool', { cluster: this.cluster, nodeRole, subnets: privateSubnets, arch: CORE_API_PLATFORM.kubernetesArch });
+      nodeSelector = pool.nodeSelector;
+      networkPolicyEnforcement = pool.manifest;
+    } else {
       const { instanceType, minSize, maxSize } = config.cluster.capacity;
       this.cluster.addNodegroupCapacity('Nodes', {
         instanceTypes: [new ec2.InstanceType(instanceType)],
@@ -97,8 +134,16 @@ export class ClusterStack extends Stack {
       });
       // Auto Mode runs the Pod Identity agent itself; node groups need the add-on.
       new eks.Addon(this, 'PodIdentityAgent', { cluster: this.cluster, addonName: 'eks-pod-identity-agent' });
+      // On node groups the VPC CNI add-on's network policy agent enforces them on every node.
+      networkPolicyEnforcement = new eks.Addon(this, 'VpcCni', {
+        cluster: this.cluster,
+        addonName: 'vpc-cni',
+        configurationValues: { enableNetworkPolicy: 'true' },
+      });
     }
 
+    // People: an admin role the account can assume, and optionally an existing role of theirs.
+    const admin = new ClusterAdminRole(this, 'ClusterAdmin', { cluster: this.cluster });
     if (config.cluster.adminRoleArn) {
       this.cluster.grantAccess('AdminRole', config.cluster.adminRoleArn, [
         eks.AccessPolicy.fromAccessPolicyName('AmazonEKSClusterAdminPolicy', { accessScopeType: eks.AccessScopeType.CLUSTER }),
@@ -106,7 +151,8 @@ export class ClusterStack extends Stack {
     }
 
     // Pods reach the database through the cluster security group (Auto Mode nodes and the pods on
-    // them use it). The rule is created here, through an imported handle, so the data stack does not
+    // them use it); the platform chart's NetworkPolicies then let only the pods labelled for it
+    // through. The rule is created here, through an imported handle, so the data stack does not
     // depend on the cluster stack.
     const databaseSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(
       this,
@@ -117,11 +163,7 @@ export class ClusterStack extends Stack {
 
     this.services = Object.fromEntries(
       CORE_SERVICES.map((serviceName) => {
-        const imageRepository = new ServiceImageRepository(this, `${serviceName}Images`, {
-          serviceName,
-          repositoryNamePrefix: `${PROJECT}-${config.name}`,
-          removalPolicy,
-        });
+        const image = new ServiceImage(this, `${serviceName}Image`, { serviceName });
         const podIdentity = new PodIdentityRole(this, `${serviceName}PodIdentity`, {
           cluster: this.cluster,
           namespace: APP_NAMESPACE,
@@ -131,8 +173,7 @@ export class ClusterStack extends Stack {
         // Each service gets exactly the AWS access its code needs, and nothing for the others' jobs.
         if (serviceName === 'catalog') grantCatalogUploads(podIdentity.role, config);
         if (serviceName === 'orders') props.eventBus.grantPutEventsTo(podIdentity.role);
-        new CfnOutput(this, `${serviceName}ImageRepositoryUri`, { value: imageRepository.repository.repositoryUri });
-        return [serviceName, { imageRepository, podIdentity }];
+        return [serviceName, { image, podIdentity }];
       }),
     ) as Record<CoreServiceName, CoreServiceResources>;
 
@@ -146,13 +187,39 @@ export class ClusterStack extends Stack {
       databaseSecretArn: database.secret!.secretArn,
       uploadsBucket: uploadsBucketName(config),
       eventBusName: props.eventBus.eventBusName,
-      imageRepositories: Object.fromEntries(
-        CORE_SERVICES.map((name) => [name, this.services[name].imageRepository.repository.repositoryUri]),
-      ) as ChartInputs['imageRepositories'],
+      images: Object.fromEntries(CORE_SERVICES.map((name) => [name, this.services[name].image.imageUri])) as ChartInputs['images'],
+      nodeSelector,
+      certificateArn: config.cluster.apiCertificateArn,
     };
-    new PlatformManifests(this, 'CoreApis', { cluster: this.cluster, inputs: chartInputs, imageTag: config.imageTag });
+    const manifests = new PlatformManifests(this, 'CoreApis', {
+      cluster: this.cluster,
+      inputs: chartInputs,
+      beforePlatform: [networkPolicyEnforcement],
+      beforeServices: [metricsServer, networkPolicyEnforcement],
+      beforeService: (name) => [this.services[name].podIdentity.association],
+    });
 
+    // Every public API shares one ALB (the IngressClass's group); its address appears on the Ingress
+    // status once Auto Mode has created it.
+    const loadBalancerHost = new eks.KubernetesObjectValue(this, 'LoadBalancerHost', {
+      cluster: this.cluster,
+      objectType: 'ingress',
+      objectName: CORE_SERVICES[0],
+      objectNamespace: APP_NAMESPACE,
+      jsonPath: '.status.loadBalancer.ingress[0].hostname',
+      timeout: LOAD_BALANCER_TIMEOUT,
+    });
+    loadBalancerHost.node.addDependency(manifests.services[CORE_SERVICES[0]]);
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: config.cluster.apiCertificateArn
+        ? 'The core APIs (HTTPS; point a DNS name of the certificate at this host)'
+        : 'The core APIs, plain HTTP (set -c apiCertificateArn=<ACM ARN> for HTTPS)',
+      value: `${config.cluster.apiCertificateArn ? 'https' : 'http'}://${loadBalancerHost.value}`,
+    });
     new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
+    new CfnOutput(this, 'KubectlCommand', { description: 'Writes a kubeconfig entry with cluster-admin', value: admin.kubectlCommand });
+    new CfnOutput(this, 'ClusterAdminRoleArn', { value: admin.role.roleArn });
     // `cdk deploy --outputs-file` hands this to `npm run synth:k8s -- --cdk-outputs <file>` for GitOps/Pulumi.
     new CfnOutput(this, 'ChartInputs', { value: this.toJsonString(chartInputs) });
   }

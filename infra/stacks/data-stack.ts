@@ -6,7 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName } from '../config/naming';
-import { removalPolicyOf } from '../config/removal';
+import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 
 export interface DataStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -28,8 +28,7 @@ export class DataStack extends Stack {
 
     const encryptionKey = new kms.Key(this, 'DatabaseKey', {
       description: `Encrypts the storage of the ${config.name} Aurora cluster`,
-      enableKeyRotation: true,
-      removalPolicy,
+      ...keyLifecycleOf(config),
     });
 
     // Aurora would create its log group with no expiry; creating it first (by its fixed name) sets the

@@ -12,14 +12,14 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '../../functions/image-resizer/keys';
 import { ORDER_EVENTS_SOURCE, ORDER_PLACED } from '../../functions/shared/order-events';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName, uploadsBucketName } from '../config/naming';
-import { removalPolicyOf } from '../config/removal';
+import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformFunction } from '../constructs/platform-function';
 import { sharpForLambda } from '../constructs/sharp-bundling';
 
@@ -50,12 +50,8 @@ export class FunctionsStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
     const destroyable = removalPolicy === RemovalPolicy.DESTROY;
     const functionDefaults = { logRetention: config.logRetentionDays, removalPolicy };
-    // SNS encrypts with the AWS-managed key: alarms and notifications need no key policy of ours.
-    const snsKey = kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
-
     // ---- operations: every alarm of this stack e-mails the environment's owner
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, masterKey: snsKey });
-    alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.budget.alertEmail));
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: config.budget.alertEmail, keyProps: keyLifecycleOf(config) }).topic;
     const alarmWhenAboveZero = (alarmId: string, metric: cloudwatch.IMetric, description: string) =>
       new cloudwatch.Alarm(this, alarmId, {
         metric,
@@ -170,7 +166,11 @@ export class FunctionsStack extends Stack {
       removalPolicy,
     });
 
-    this.notificationTopic = new sns.Topic(this, 'OrderNotifications', { enforceSSL: true, masterKey: snsKey });
+    // Only the notifier publishes here, with its own role: the AWS-managed SNS key serves it (unlike alarms).
+    this.notificationTopic = new sns.Topic(this, 'OrderNotifications', {
+      enforceSSL: true,
+      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+    });
 
     const notifier = new PlatformFunction(this, 'Notifier', {
       ...functionDefaults,

@@ -1,9 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { buildPlatform, platformOf } from './platform-fixture';
 
-/** Whether a manifest's image is the service's ECR repository (a token) at the given tag. */
-const runsImage = (manifest: unknown, service: string, tag: string) =>
-  new RegExp(`"Ref":"${service}ImagesRepository[0-9A-F]+"},":${tag.replace(/\./g, '\\.')}\\\\"`).test(JSON.stringify(manifest));
+/** The Kubernetes objects a kubectl-provider resource applies; CloudFormation values become "<cfn>". */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of any kind
+const objectsOf = (resource: { Properties: { Manifest: unknown } }): any[] => {
+  const manifest = resource.Properties.Manifest as string | { 'Fn::Join': [string, unknown[]] };
+  const text = typeof manifest === 'string' ? manifest : manifest['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<cfn>')).join('');
+  return JSON.parse(text);
+};
 
 /** The kubectl-provider resource that applies one chart, as [logicalId, resource]. */
 const chartManifest = (template: Template, chart: string) => {
@@ -54,37 +58,47 @@ describe('cluster stack', () => {
     sandbox.hasResourceProperties('AWS::Lambda::LayerVersion', { Description: Match.stringLikeRegexp('kubectl') });
   });
 
-  it('grants cluster-admin to the kubectl provider, and to the configured admin role only when one is given', () => {
-    sandbox.resourceCountIs('AWS::EKS::AccessEntry', 1);
+  it('grants cluster-admin to the kubectl provider and to an admin role the account can assume, plus the configured role when one is given', () => {
+    sandbox.resourceCountIs('AWS::EKS::AccessEntry', 2);
     sandbox.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ClusterKubectlProviderHandlerServiceRole'), 'Arn'] },
     });
+    const clusterAdmin = {
+      PolicyArn: { 'Fn::Join': ['', Match.arrayWith([':eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy'])] },
+      AccessScope: { Type: 'cluster' },
+    };
+    sandbox.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ClusterAdminRole'), 'Arn'] },
+      AccessPolicies: [clusterAdmin],
+    });
+    const [, adminRole] = Object.entries(sandbox.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('ClusterAdminRole'))!;
+    expect(adminRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } } },
+    ]);
     const arn = 'arn:aws:iam::123456789012:role/PlatformAdmin';
     const withAdmin = buildPlatform('sandbox', { adminRoleArn: arn }).template('cluster');
-    withAdmin.resourceCountIs('AWS::EKS::AccessEntry', 2);
-    withAdmin.hasResourceProperties('AWS::EKS::AccessEntry', {
-        PrincipalArn: arn,
-        AccessPolicies: [
-          {
-            PolicyArn: { 'Fn::Join': ['', Match.arrayWith([':eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy'])] },
-            AccessScope: { Type: 'cluster' },
-          },
-        ],
-      });
+    withAdmin.resourceCountIs('AWS::EKS::AccessEntry', 3);
+    withAdmin.hasResourceProperties('AWS::EKS::AccessEntry', { PrincipalArn: arn, AccessPolicies: [clusterAdmin] });
   });
 
-  it('gives each core service an ECR repository scanned on push, with immutable tags and a lifecycle', () => {
-    sandbox.resourceCountIs('AWS::ECR::Repository', 2);
-    for (const service of ['catalog', 'orders']) {
-      sandbox.hasResourceProperties('AWS::ECR::Repository', {
-        RepositoryName: `hybrid-platform-sandbox/${service}`,
-        ImageScanningConfiguration: { ScanOnPush: true },
-        ImageTagMutability: 'IMMUTABLE',
-        LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('imageCountMoreThan') },
-        EmptyOnDelete: true,
-      });
+  it('prints the exact kubectl configuration command, with the admin role', () => {
+    const command = JSON.stringify(sandbox.findOutputs('KubectlCommand'));
+    expect(command).toContain('aws eks update-kubeconfig --name ');
+    expect(command).toMatch(/--role-arn ",\{"Fn::GetAtt":\["ClusterAdminRole[0-9A-F]+","Arn"\]\}/);
+  });
+
+  it('runs the images that cdk deploy builds from services/Dockerfile for arm64, and creates no repository nobody pushes to', () => {
+    const { platform } = platformOf('sandbox');
+    sandbox.resourceCountIs('AWS::ECR::Repository', 0);
+    for (const service of ['catalog', 'orders'] as const) {
+      const { asset } = platform.cluster.services[service].image;
+      const deployment = objectsOf(chartManifest(sandbox, service)[1]).find((object) => object.kind === 'Deployment');
+      // The bootstrap's container-assets repository (a CloudFormation value), at the asset's hash.
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(new RegExp(`<cfn>:${asset.imageTag}$`));
+      expect(JSON.stringify(chartManifest(sandbox, service)[1].Properties.Manifest)).toContain('cdk-hnb659fds-container-assets-');
+      expect(asset.dockerBuildArgs).toEqual({ SERVICE: service });
+      expect(asset.dockerfilePath).toBe('services/Dockerfile');
     }
-    prod.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' });
   });
 
   it('associates each core service account in the shop namespace with its own Pod Identity role', () => {
@@ -136,14 +150,28 @@ describe('cluster stack', () => {
     sandbox.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('PodIdentityRole') }] }, 2);
   });
 
-  it('opens PostgreSQL to the cluster security group only', () => {
-    sandbox.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+  it('opens PostgreSQL to the cluster security group, and the API endpoint to the kubectl provider, and nothing else', () => {
+    sandbox.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
     sandbox.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
       FromPort: 5432,
       ToPort: 5432,
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'ClusterSecurityGroupId'] },
     });
+    sandbox.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ControlPlaneSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KubectlProviderSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  it('keeps the kubectl provider functions out of the EKS-owned security group, in one of its own', () => {
+    const inVpc = Object.values(sandbox.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.VpcConfig);
+    expect(inVpc.length).toBeGreaterThan(0);
+    for (const fn of inVpc) {
+      expect(JSON.stringify(fn.Properties.VpcConfig.SecurityGroupIds)).toMatch(/^\[\{"Fn::GetAtt":\["KubectlProviderSecurityGroup[0-9A-F]+","GroupId"\]\}\]$/);
+    }
   });
 
   it('applies the platform chart, then each core API chart, through the kubectl provider', () => {
@@ -153,15 +181,81 @@ describe('cluster stack', () => {
     for (const service of ['catalog', 'orders']) {
       const [, manifest] = chartManifest(sandbox, service);
       expect(manifest.DependsOn).toContain(platformId);
-      expect(runsImage(manifest, service, '0.1.0')).toBe(true);
     }
-    expect(Object.keys(manifests)).toHaveLength(3);
+    // The platform chart, two core APIs, and the node pool that enforces NetworkPolicies.
+    expect(Object.keys(manifests)).toHaveLength(4);
   });
 
-  it('runs the image tag given with -c imageTag', () => {
-    const template = buildPlatform('sandbox', { imageTag: '2.3.4' }).template('cluster');
-    const [, catalog] = chartManifest(template, 'catalog');
-    expect(runsImage(catalog, 'catalog', '2.3.4')).toBe(true);
+  it('turns the network policy controller on and runs the core APIs on Graviton nodes whose NodeClass enforces NetworkPolicies, before any policy is applied', () => {
+    const [poolId, pool] = Object.entries(sandbox.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('CoreApiNodePool'))!;
+    const [controller, nodeClass, nodePool] = objectsOf(pool);
+    expect(controller).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'amazon-vpc-cni', namespace: 'kube-system' }, data: { 'enable-network-policy-controller': 'true' } });
+    expect(nodeClass).toMatchObject({ apiVersion: 'eks.amazonaws.com/v1', kind: 'NodeClass', spec: { networkPolicy: 'DefaultAllow', role: '<cfn>' } });
+    expect(nodePool).toMatchObject({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'core-apis' } });
+    expect(nodePool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: nodeClass.metadata.name });
+    expect(nodePool.spec.template.spec.requirements).toContainEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] });
+    for (const chart of ['platform', 'catalog', 'orders']) {
+      expect(chartManifest(sandbox, chart)[1].DependsOn).toContain(poolId);
+    }
+    for (const service of ['catalog', 'orders']) {
+      const deployment = objectsOf(chartManifest(sandbox, service)[1]).find((object) => object.kind === 'Deployment');
+      expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'core-apis' });
+    }
+  });
+
+  it('enforces NetworkPolicies on managed node groups through the VPC CNI add-on, without a node pool', () => {
+    const nodeGroup = buildPlatform('sandbox', {}, (config) => ({
+      ...config,
+      cluster: { ...config.cluster, capacity: { type: 'managed-node-group', instanceType: 't4g.medium', minSize: 2, maxSize: 4 } },
+    })).template('cluster');
+    const [cniId] = Object.entries(nodeGroup.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'vpc-cni' } }))[0];
+    nodeGroup.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'vpc-cni', ConfigurationValues: '{"enableNetworkPolicy":"true"}' });
+    expect(chartManifest(nodeGroup, 'platform')[1].DependsOn).toContain(cniId);
+    const kinds = Object.values(nodeGroup.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap((resource) => objectsOf(resource).map((object) => object.kind));
+    expect(kinds).not.toContain('NodePool');
+    const deployment = objectsOf(chartManifest(nodeGroup, 'catalog')[1]).find((object) => object.kind === 'Deployment');
+    expect(deployment.spec.template.spec.nodeSelector).toBeUndefined();
+  });
+
+  it('serves the HPAs metrics with the metrics-server add-on, installed before the core APIs', () => {
+    const [addonId] = Object.entries(sandbox.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'metrics-server' } }))[0];
+    for (const service of ['catalog', 'orders']) {
+      expect(chartManifest(sandbox, service)[1].DependsOn).toContain(addonId);
+    }
+  });
+
+  it("applies each core API after its Pod Identity association, so no pod starts without AWS credentials", () => {
+    for (const service of ['catalog', 'orders']) {
+      const [associationId] = Object.keys(sandbox.findResources('AWS::EKS::PodIdentityAssociation', { Properties: { ServiceAccount: service } }));
+      expect(chartManifest(sandbox, service)[1].DependsOn).toContain(associationId);
+    }
+  });
+
+  it("publishes the API's URL, read from the Ingress status once the load balancer exists: plain HTTP by default", () => {
+    const [valueId, value] = Object.entries(sandbox.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue'))[0];
+    expect(value.Properties).toMatchObject({ ObjectType: 'ingress', ObjectName: 'catalog', ObjectNamespace: 'shop', JsonPath: '.status.loadBalancer.ingress[0].hostname', TimeoutSeconds: 600 });
+    expect(value.DependsOn).toContain(chartManifest(sandbox, 'catalog')[0]);
+    sandbox.hasOutput('ApiUrl', { Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [valueId, 'Value'] }]] } });
+    const ingress = objectsOf(chartManifest(sandbox, 'catalog')[1]).find((object) => object.kind === 'Ingress');
+    expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/listen-ports']).toBeUndefined();
+  });
+
+  it('serves HTTPS with the certificate given with -c apiCertificateArn, and redirects HTTP to it', () => {
+    const certificate = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const https = buildPlatform('sandbox', { apiCertificateArn: certificate }).template('cluster');
+    const ingressClassParams = objectsOf(chartManifest(https, 'platform')[1]).find((object) => object.kind === 'IngressClassParams');
+    expect(ingressClassParams.spec.certificateARNs).toEqual([certificate]);
+    const ingress = objectsOf(chartManifest(https, 'catalog')[1]).find((object) => object.kind === 'Ingress');
+    expect(ingress.metadata.annotations).toMatchObject({
+      'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+      'alb.ingress.kubernetes.io/ssl-redirect': '443',
+    });
+    expect(JSON.stringify(https.findOutputs('ApiUrl'))).toContain('https://');
+  });
+
+  it('waits out the shortest KMS pending window for the secrets key of a sandbox, the default in prod', () => {
+    sandbox.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ PendingWindowInDays: 7 }), DeletionPolicy: 'Delete' });
+    prod.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ PendingWindowInDays: 30 }), DeletionPolicy: 'Retain' });
   });
 
   it('publishes the chart inputs as an output for cdk deploy --outputs-file', () => {

@@ -46,9 +46,15 @@ describe('environment configuration', () => {
     expect(load({ adminRoleArn: 'arn:aws:iam::123456789012:user/alice' })).toThrow(/cluster\.adminRoleArn \(from -c adminRoleArn\): must be an IAM role ARN/);
   });
 
-  it('rejects the image tag "latest" and malformed tags', () => {
-    expect(load({ imageTag: 'latest' })).toThrow(/imageTag \(from -c imageTag\): must not be "latest"/);
-    expect(load({ imageTag: 'v1 beta' })).toThrow(/imageTag \(from -c imageTag\): must be a container image tag/);
+  it('rejects an API certificate that is not an ACM certificate ARN', () => {
+    expect(load({ apiCertificateArn: 'arn:aws:iam::123456789012:server-certificate/api' })).toThrow(
+      /cluster\.apiCertificateArn \(from -c apiCertificateArn\): must be an ACM certificate ARN/,
+    );
+  });
+
+  it('accepts an ACM certificate ARN for the API', () => {
+    const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(load({ apiCertificateArn: arn })().cluster.apiCertificateArn).toBe(arn);
   });
 
   it('accepts an admin role ARN', () => {

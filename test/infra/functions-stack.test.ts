@@ -11,7 +11,46 @@ describe('functions stack', () => {
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }) },
       2,
     );
-    sandbox.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
+  });
+
+  it("gives every function, CDK's own handlers included, a log group with the environment retention that goes with the stack", () => {
+    // Sandbox: the two handlers, bucket notifications and S3 auto-delete; prod keeps its buckets (no auto-delete).
+    for (const [template, functionCount, retention, deletion] of [[sandbox, 4, 7, 'Delete'], [prod, 3, 90, 'Retain']] as const) {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(functionCount);
+      for (const fn of functions) {
+        const groupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+        expect(template.findResources('AWS::Logs::LogGroup')[groupId]).toMatchObject({ Properties: { RetentionInDays: retention }, DeletionPolicy: deletion });
+      }
+    }
+  });
+
+  it('encrypts the alarm topic with a key of its own that CloudWatch may use, and lets only alarms of the account publish', () => {
+    const alarmTopics = new Set(
+      Object.values(sandbox.findResources('AWS::CloudWatch::Alarm')).flatMap((alarm) => alarm.Properties.AlarmActions.map((action: { Ref: string }) => action.Ref)),
+    );
+    expect(alarmTopics.size).toBe(1);
+    const [topicId] = alarmTopics;
+    const topic = sandbox.findResources('AWS::SNS::Topic')[topicId];
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+    const key = sandbox.findResources('AWS::KMS::Key')[keyId];
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual({
+      Sid: 'CloudWatchAlarmsPublishToTheEncryptedTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+    });
+    expect(key).toMatchObject({ Properties: { EnableKeyRotation: true, PendingWindowInDays: 7 }, DeletionPolicy: 'Delete' });
+    sandbox.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: { ArnLike: Match.anyValue() } }),
+        ]),
+      },
+    });
+    prod.hasResourceProperties('AWS::KMS::Key', { Description: Match.stringLikeRegexp('alarm topic'), PendingWindowInDays: 30 });
   });
 
   it('keeps the uploads bucket private, encrypted, TLS-only and access-logged', () => {

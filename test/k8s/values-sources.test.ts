@@ -20,21 +20,24 @@ const inputs: ChartInputs = {
   databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
   uploadsBucket: 'uploads-bucket',
   eventBusName: 'hybrid-platform-sandbox-events',
-  imageRepositories: {
-    catalog: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hybrid-platform-sandbox/catalog',
-    orders: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/hybrid-platform-sandbox/orders',
+  images: {
+    catalog: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-eu-west-1:1f2e3d',
+    orders: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-eu-west-1:4c5b6a',
   },
+  nodeSelector: { 'karpenter.sh/nodepool': 'core-apis' },
 };
 
 describe('chart values from cdk deploy --outputs-file', () => {
-  it('maps the cluster stack ChartInputs output to values, at the given image tag', () => {
+  it('maps the cluster stack ChartInputs output to values, with the images that deploy pushed', () => {
     const path = writeJson('outputs.json', {
       'hybrid-platform-sandbox-network': {},
       'hybrid-platform-sandbox-cluster': { ClusterName: 'x', ChartInputs: JSON.stringify(inputs) },
     });
-    const values = valuesFromCdkOutputs(path, '1.2.3');
+    const values = valuesFromCdkOutputs(path);
     expect(values.vpcCidr).toBe('10.0.0.0/16');
-    expect(values.services.orders.image).toBe(`${inputs.imageRepositories.orders}:1.2.3`);
+    expect(values.services.orders.image).toBe(inputs.images.orders);
+    expect(values.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'core-apis' });
+    expect(values.certificateArn).toBeUndefined();
     expect(values.services.catalog.config).toEqual({
       AWS_REGION: 'eu-west-1',
       DATABASE_HOST: inputs.databaseHost,
@@ -49,12 +52,13 @@ describe('chart values from cdk deploy --outputs-file', () => {
 
   it('rejects an outputs file without the cluster stack', () => {
     const path = writeJson('no-cluster.json', { 'hybrid-platform-sandbox-network': {} });
-    expect(() => valuesFromCdkOutputs(path, '1.2.3')).toThrow(/expected exactly one stack with a ChartInputs output \(the cluster stack\), found 0/);
+    expect(() => valuesFromCdkOutputs(path)).toThrow(/expected exactly one stack with a ChartInputs output \(the cluster stack\), found 0/);
   });
 
-  it('rejects the image tag latest', () => {
-    const path = writeJson('outputs-latest.json', { cluster: { ChartInputs: JSON.stringify(inputs) } });
-    expect(() => valuesFromCdkOutputs(path, 'latest')).toThrow(/services\.catalog\.image: must not use the tag "latest"/);
+  it('rejects an image tagged latest', () => {
+    const latest = { ...inputs, images: { ...inputs.images, catalog: 'registry.example.com/catalog:latest' } };
+    const path = writeJson('outputs-latest.json', { cluster: { ChartInputs: JSON.stringify(latest) } });
+    expect(() => valuesFromCdkOutputs(path)).toThrow(/services\.catalog\.image: must not use the tag "latest"/);
   });
 });
 
