@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, loadEnvironmentConfig } from './config/load-config';
+import { FirstDeployChecks } from './nag/first-deploy-checks';
 import { createPlatform } from './platform';
 
 // The CDK app: `cdk synth` / `cdk deploy --all -c env=<sandbox|prod>`.
@@ -17,6 +18,6 @@ try {
 }
 
 createPlatform(app, config);
-// Every synth runs the AWS Solutions rules; an unacknowledged finding fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Every synth runs the AWS Solutions rules and the platform's own; an unacknowledged finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FirstDeployChecks(app));
 app.synth();

@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
 import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
 
 interface ValidationReport {
@@ -10,11 +11,12 @@ interface ValidationReport {
 }
 
 /**
- * Synthesizes an app with the AWS Solutions rules, as infra/main.ts does. cdk-nag reports findings as
- * error annotations, which make synthesis throw; what remains is read from the validation report.
+ * Synthesizes an app with the AWS Solutions rules and the platform's own, as infra/main.ts does.
+ * cdk-nag reports findings as error annotations, which make synthesis throw; what remains is read
+ * from the validation report.
  */
 function synthWithNag(app: App): ValidationReport {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FirstDeployChecks(app));
   const assembly = app.synth();
   return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
 }
@@ -38,7 +40,7 @@ const readmeCount = (env: string) => {
   return Number(env === 'sandbox' ? match[1] : match[2]);
 };
 
-describe.each(ENVIRONMENT_NAMES)('AWS Solutions checks over the %s app', (env) => {
+describe.each(ENVIRONMENT_NAMES)('AWS Solutions and first-deploy checks over the %s app', (env) => {
   const { app } = buildPlatform(env);
   const report = synthWithNag(app);
   const acknowledgements = acknowledgementsIn(app);
@@ -49,7 +51,7 @@ describe.each(ENVIRONMENT_NAMES)('AWS Solutions checks over the %s app', (env) =
 
   it('acknowledges exact finding ids, each with a specific reason', () => {
     for (const { path, id, reason } of acknowledgements) {
-      expect([path, id]).toEqual([path, expect.stringMatching(/^(Annotation::AwsSolutions-[A-Z]+\d+(\[.+\])?|CloudFormation-Validate::W\d+)$/)]);
+      expect([path, id]).toEqual([path, expect.stringMatching(/^(Annotation::AwsSolutions-[A-Z]+\d+(\[.+\])?|Annotation::HybridPlatform-[A-Za-z]+(\[.+\])?|CloudFormation-Validate::W\d+)$/)]);
       expect([id, reason.length >= 40]).toEqual([id, true]);
     }
   });

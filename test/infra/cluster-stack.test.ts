@@ -1,9 +1,12 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildPlatform, platformOf } from './platform-fixture';
 
 /** The Kubernetes objects a kubectl-provider resource applies; CloudFormation values become "<cfn>". */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of any kind
-const objectsOf = (resource: { Properties: { Manifest: unknown } }): any[] => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a template resource as assertions return it
+const objectsOf = (resource: { [key: string]: any }): any[] => {
   const manifest = resource.Properties.Manifest as string | { 'Fn::Join': [string, unknown[]] };
   const text = typeof manifest === 'string' ? manifest : manifest['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<cfn>')).join('');
   return JSON.parse(text);
@@ -88,16 +91,21 @@ describe('cluster stack', () => {
   });
 
   it('runs the images that cdk deploy builds from services/Dockerfile for arm64, and creates no repository nobody pushes to', () => {
-    const { platform } = platformOf('sandbox');
+    const { app, platform } = platformOf('sandbox');
     sandbox.resourceCountIs('AWS::ECR::Repository', 0);
+    const assets = JSON.parse(readFileSync(join(app.synth().directory, `${platform.cluster.stackName}.assets.json`), 'utf8'));
     for (const service of ['catalog', 'orders'] as const) {
       const { asset } = platform.cluster.services[service].image;
       const deployment = objectsOf(chartManifest(sandbox, service)[1]).find((object) => object.kind === 'Deployment');
       // The bootstrap's container-assets repository (a CloudFormation value), at the asset's hash.
       expect(deployment.spec.template.spec.containers[0].image).toMatch(new RegExp(`<cfn>:${asset.imageTag}$`));
       expect(JSON.stringify(chartManifest(sandbox, service)[1].Properties.Manifest)).toContain('cdk-hnb659fds-container-assets-');
-      expect(asset.dockerBuildArgs).toEqual({ SERVICE: service });
-      expect(asset.dockerfilePath).toBe('services/Dockerfile');
+      expect(assets.dockerImages[asset.imageTag].source).toEqual({
+        directory: expect.stringMatching(/^asset\./),
+        dockerFile: 'services/Dockerfile',
+        dockerBuildArgs: { SERVICE: service },
+        platform: 'linux/arm64',
+      });
     }
   });
 
