@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { buildPlatform, platformOf } from './platform-fixture';
 
 /** The Kubernetes objects a kubectl-provider resource applies; CloudFormation values become "<cfn>". */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of any kind
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a template resource as assertions return it
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template resources and Kubernetes objects of any kind
 const objectsOf = (resource: { [key: string]: any }): any[] => {
   const manifest = resource.Properties.Manifest as string | { 'Fn::Join': [string, unknown[]] };
   const text = typeof manifest === 'string' ? manifest : manifest['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<cfn>')).join('');
