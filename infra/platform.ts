@@ -25,22 +25,27 @@ export interface Platform {
  */
 export function createPlatform(app: App, config: EnvironmentConfig): Platform {
   const stackName = (concern: string) => physicalName(config, concern);
+  // An environment that retains its data cannot be deleted by a stray `cdk destroy` either: a partial
+  // delete would take the node pool, node role and security groups from under a retained cluster.
+  const terminationProtection = config.removalPolicy === 'retain';
 
-  const network = new NetworkStack(app, stackName('network'), { config, description: 'VPC, subnets, NAT, flow logs, gateway endpoints' });
-  const data = new DataStack(app, stackName('data'), { config, vpc: network.vpc, description: 'Aurora PostgreSQL Serverless v2' });
+  const network = new NetworkStack(app, stackName('network'), { config, terminationProtection, description: 'VPC, subnets, NAT, flow logs, gateway endpoints' });
+  const data = new DataStack(app, stackName('data'), { config, terminationProtection, vpc: network.vpc, description: 'Aurora PostgreSQL Serverless v2' });
   const functions = new FunctionsStack(app, stackName('functions'), {
     config,
+    terminationProtection,
     description: 'Serverless half: uploads bucket, image-resizer, event bus, notifier, alarms',
   });
   const cluster = new ClusterStack(app, stackName('cluster'), {
     config,
+    terminationProtection,
     vpc: network.vpc,
     database: data.database,
     databaseName: data.databaseName,
     eventBus: functions.eventBus,
     description: 'EKS cluster, core API images, node pool, Pod Identity roles, the k8s charts',
   });
-  const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, description: 'Monthly AWS Budget with e-mail alerts' });
+  const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, terminationProtection, description: 'Monthly AWS Budget with e-mail alerts' });
 
   // Every function logs to a group its stack owns, CDK's own handlers included: nothing outlives `cdk destroy`.
   for (const stack of [network, data, functions, cluster, costGuardrails]) {

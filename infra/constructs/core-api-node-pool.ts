@@ -32,8 +32,8 @@ const POOL_NAME = 'core-apis';
  * the built-in NodeClass.
  */
 export class CoreApiNodePool extends Construct {
-  /** Apply workloads after this: the controller is on and the pool exists. */
-  readonly manifest: eks.KubernetesManifest;
+  /** Apply NetworkPolicies and workloads after this: the controller is on and the pool exists. */
+  readonly enforcement: eks.KubernetesManifest;
   /** What a pod spec selects to land on this pool. */
   readonly nodeSelector: Record<string, string> = { 'karpenter.sh/nodepool': POOL_NAME };
 
@@ -79,12 +79,15 @@ export class CoreApiNodePool extends Construct {
           },
         },
         limits: { cpu: String(props.maxCpu ?? 16) },
+        // Preferred over the built-in general-purpose pool for any pod that fits (metrics-server, say):
+        // one Graviton node rather than one node per pool in an idle sandbox.
+        weight: 10,
         // Empty or underused nodes are removed: an idle sandbox shrinks to what its pods request.
         disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '1m' },
       },
     };
 
-    this.manifest = new eks.KubernetesManifest(this, 'Manifest', {
+    this.enforcement = new eks.KubernetesManifest(this, 'Manifest', {
       cluster,
       manifest: [networkPolicyController, nodeClass, nodePool],
       // `kubectl apply`, not `create`: the ConfigMap may exist already (made by hand, following the guide).

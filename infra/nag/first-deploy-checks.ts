@@ -57,11 +57,12 @@ const RULES: Pick<IApplyRule, 'rule' | 'info' | 'explanation'>[] = [
   },
   {
     rule: FunctionLogGroupWithRetention,
-    info: 'A Lambda function logs to a log group that its stack does not create with a retention.',
+    info: "A Lambda function's LoggingConfig does not name a log group of its stack with a retention.",
     explanation:
-      'Lambda then creates /aws/lambda/<name> itself on the first invocation: it never expires, and cdk destroy leaves it ' +
-      "behind. Give every function, CDK's own handlers included, a log group with RetentionInDays in its stack: set logGroup, " +
-      'or keep @aws-cdk/aws-lambda:useCdkManagedLogGroup on.',
+      'Lambda then writes to /aws/lambda/<name>, which it creates itself: it never expires, and cdk destroy leaves it ' +
+      'behind. A group of that name declared in the stack does not help: it is created after the function and deleted ' +
+      "before it. Give every function, CDK's own handlers included, LoggingConfig.LogGroup naming a group with " +
+      'RetentionInDays (infra/constructs/function-log-groups.ts does it for a whole stack).',
   },
   {
     rule: FunctionNotInClusterSecurityGroup,

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,10 +15,11 @@ import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import type { ChartInputs } from '../../k8s/values';
 import { ClusterAdminRole } from '../constructs/cluster-admin-role';
 import { CoreApiNodePool } from '../constructs/core-api-node-pool';
+import { NodeRoleRelease } from '../constructs/node-role-release';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
-import { acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
+import { acknowledgeAutoModeNodeRoleFindings, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './functions-stack';
 
 export interface ClusterStackProps extends StackProps {
@@ -84,10 +85,12 @@ export class ClusterStack extends Stack {
     controlPlaneSecurityGroup.addIngressRule(kubectlSecurityGroup, ec2.Port.HTTPS, 'kubectl provider to the EKS API');
 
     // The node role of the Auto Mode pools, built-in and ours: the minimal policies EKS documents for it.
-    const nodeRole = new iam.Role(this, 'NodeRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly'].map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
-    });
+    const nodeRole = autoMode
+      ? new iam.Role(this, 'NodeRole', {
+          assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+          managedPolicies: ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly'].map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+        })
+      : undefined;
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName,
@@ -112,35 +115,26 @@ export class ClusterStack extends Stack {
     });
     // The kubectl provider (inside the Cluster construct) must find its way to the endpoint open.
     this.cluster.node.addDependency(controlPlaneLogs, controlPlaneSecurityGroup);
-    acknowledgeEksConstructFindings(this.cluster, nodeRole);
+    acknowledgeEksConstructFindings(this.cluster);
+    if (nodeRole) {
+      acknowledgeAutoModeNodeRoleFindings(nodeRole);
+      // A retained cluster keeps running on this role; a deleted one must let go of it (see NodeRoleRelease).
+      nodeRole.applyRemovalPolicy(removalPolicy);
+      if (removalPolicy === RemovalPolicy.DESTROY) {
+        this.cluster.node.addDependency(new NodeRoleRelease(this, 'NodeRoleRelease', { role: nodeRole, logRetention: config.logRetentionDays }));
+      }
+    }
 
     // HPAs scale on metrics.k8s.io, which nothing serves on a new cluster (Auto Mode ships no metrics-server).
     const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: 'metrics-server' });
 
-    // Nodes whose pods have their NetworkPolicies enforced; see each branch.
-    let nodeSelector: Record<string, string> | undefined;
-    let networkPolicyEnforcement: IDependable;
-    if (config.cluster.capacity.type === 'auto-mode') {
-      const pool = new CoreApiNodePool(this, 'CoreApiNodePool', { cluster: this.cluster, nodeRole, subnets: privateSubnets, arch: CORE_API_PLATFORM.kubernetesArch });
-      nodeSelector = pool.nodeSelector;
-      networkPolicyEnforcement = pool.manifest;
-    } else {
-      const { instanceType, minSize, maxSize } = config.cluster.capacity;
-      this.cluster.addNodegroupCapacity('Nodes', {
-        instanceTypes: [new ec2.InstanceType(instanceType)],
-        minSize,
-        maxSize,
-        subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      });
-      // Auto Mode runs the Pod Identity agent itself; node groups need the add-on.
-      new eks.Addon(this, 'PodIdentityAgent', { cluster: this.cluster, addonName: 'eks-pod-identity-agent' });
-      // On node groups the VPC CNI add-on's network policy agent enforces them on every node.
-      networkPolicyEnforcement = new eks.Addon(this, 'VpcCni', {
-        cluster: this.cluster,
-        addonName: 'vpc-cni',
-        configurationValues: { enableNetworkPolicy: 'true' },
-      });
-    }
+    // Where the core APIs run, with their NetworkPolicies enforced: our node pool on Auto Mode, or
+    // the configured node groups.
+    const nodes: NetworkPolicyNodes = nodeRole
+      ? new CoreApiNodePool(this, 'CoreApiNodePool', { cluster: this.cluster, nodeRole, subnets: privateSubnets, arch: CORE_API_PLATFORM.kubernetesArch })
+      : this.addManagedNodeGroups(config);
+    // metrics-server's pods then find the (preferred) core-apis pool ready instead of starting a node elsewhere.
+    if (nodeRole) metricsServer.node.addDependency(nodes.enforcement);
 
     // People: an admin role the account can assume, and optionally an existing role of theirs.
     const admin = new ClusterAdminRole(this, 'ClusterAdmin', { cluster: this.cluster });
@@ -188,14 +182,14 @@ export class ClusterStack extends Stack {
       uploadsBucket: uploadsBucketName(config),
       eventBusName: props.eventBus.eventBusName,
       images: Object.fromEntries(CORE_SERVICES.map((name) => [name, this.services[name].image.imageUri])) as ChartInputs['images'],
-      nodeSelector,
+      nodeSelector: nodes.nodeSelector,
       certificateArn: config.cluster.apiCertificateArn,
     };
     const manifests = new PlatformManifests(this, 'CoreApis', {
       cluster: this.cluster,
       inputs: chartInputs,
-      beforePlatform: [networkPolicyEnforcement],
-      beforeServices: [metricsServer, networkPolicyEnforcement],
+      beforePlatform: [nodes.enforcement],
+      beforeServices: [metricsServer, nodes.enforcement],
       beforeService: (name) => [this.services[name].podIdentity.association],
     });
 
@@ -223,6 +217,30 @@ export class ClusterStack extends Stack {
     // `cdk deploy --outputs-file` hands this to `npm run synth:k8s -- --cdk-outputs <file>` for GitOps/Pulumi.
     new CfnOutput(this, 'ChartInputs', { value: this.toJsonString(chartInputs) });
   }
+
+  /** Managed node groups of the configured size, whose NetworkPolicies the VPC CNI add-on enforces on every node. */
+  private addManagedNodeGroups(config: EnvironmentConfig): NetworkPolicyNodes {
+    const capacity = config.cluster.capacity;
+    if (capacity.type !== 'managed-node-group') throw new Error(`cluster.capacity.type ${capacity.type} has no node groups`);
+    this.cluster.addNodegroupCapacity('Nodes', {
+      instanceTypes: [new ec2.InstanceType(capacity.instanceType)],
+      minSize: capacity.minSize,
+      maxSize: capacity.maxSize,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+    // Auto Mode runs the Pod Identity agent itself; node groups need the add-on.
+    new eks.Addon(this, 'PodIdentityAgent', { cluster: this.cluster, addonName: 'eks-pod-identity-agent' });
+    const vpcCni = new eks.Addon(this, 'VpcCni', { cluster: this.cluster, addonName: 'vpc-cni', configurationValues: { enableNetworkPolicy: 'true' } });
+    return { enforcement: vpcCni };
+  }
+}
+
+/** Nodes that enforce the NetworkPolicies of the pods on them. */
+interface NetworkPolicyNodes {
+  /** Apply NetworkPolicies (and the pods they protect) after this. */
+  readonly enforcement: IDependable;
+  /** What a pod spec selects to land on these nodes. @default - any node */
+  readonly nodeSelector?: Record<string, string>;
 }
 
 /**

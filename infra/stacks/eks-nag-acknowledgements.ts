@@ -4,24 +4,27 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 
 const partitionArn = (policy: string) => `arn:<AWS::Partition>:iam::aws:policy/${policy}`;
 
+/** The Auto Mode node role carries the AWS-managed policies EKS prescribes for it. */
+export function acknowledgeAutoModeNodeRoleFindings(nodeRole: iam.IRole): void {
+  for (const policy of ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly']) {
+    Validations.of(nodeRole).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::${partitionArn(policy)}]`,
+      reason: `EKS documents the AWS-managed ${policy} as what an Auto Mode node role needs; AWS keeps it current.`,
+    });
+  }
+}
+
 /**
  * cdk-nag findings on resources that `aws-eks-v2` creates inside the Cluster construct, which we
- * cannot change without forking the construct, and on the Auto Mode node role, whose policies EKS
- * prescribes. Each is scoped to its subtree and to the exact finding id, so a new finding (or one on
- * our own resources) still fails synthesis.
+ * cannot change without forking the construct. Each is scoped to the Cluster subtree and to the exact
+ * finding id, so a new finding (or one on our own resources) still fails synthesis.
  */
-export function acknowledgeEksConstructFindings(cluster: eks.Cluster, nodeRole: iam.IRole): void {
+export function acknowledgeEksConstructFindings(cluster: eks.Cluster): void {
   const eksRequiredPolicies = ['AmazonEKSClusterPolicy', 'AmazonEKSComputePolicy', 'AmazonEKSBlockStoragePolicy', 'AmazonEKSLoadBalancingPolicy', 'AmazonEKSNetworkingPolicy'];
   for (const policy of eksRequiredPolicies) {
     Validations.of(cluster).acknowledge({
       id: `AwsSolutions-IAM4[Policy::${partitionArn(policy)}]`,
       reason: `EKS requires the AWS-managed ${policy} on the cluster role; AWS keeps it current with new EKS features.`,
-    });
-  }
-  for (const policy of ['AmazonEKSWorkerNodeMinimalPolicy', 'AmazonEC2ContainerRegistryPullOnly']) {
-    Validations.of(nodeRole).acknowledge({
-      id: `AwsSolutions-IAM4[Policy::${partitionArn(policy)}]`,
-      reason: `EKS documents the AWS-managed ${policy} as what an Auto Mode node role needs; AWS keeps it current.`,
     });
   }
 

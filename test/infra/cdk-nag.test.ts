@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
 import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
+import { quietly } from './quietly';
 
 interface ValidationReport {
   pluginReports: { pluginName: string; violations: unknown[] }[];
@@ -67,14 +68,6 @@ describe.each(ENVIRONMENT_NAMES)('AWS Solutions and first-deploy checks over the
 });
 
 describe('the AWS Solutions gate itself', () => {
-  const quietly = <T>(run: () => T): T => {
-    const spies = [jest.spyOn(console, 'error').mockImplementation(() => {}), jest.spyOn(console, 'log').mockImplementation(() => {})];
-    try {
-      return run();
-    } finally {
-      for (const spy of spies) spy.mockRestore();
-    }
-  };
 
   const appWithInsecureBucket = () => {
     const app = new App();

@@ -201,6 +201,8 @@ describe('cluster stack', () => {
     expect(nodePool).toMatchObject({ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'core-apis' } });
     expect(nodePool.spec.template.spec.nodeClassRef).toEqual({ group: 'eks.amazonaws.com', kind: 'NodeClass', name: nodeClass.metadata.name });
     expect(nodePool.spec.template.spec.requirements).toContainEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] });
+    // Preferred over the built-in general-purpose pool, so an idle sandbox runs one node.
+    expect(nodePool.spec.weight).toBeGreaterThan(0);
     for (const chart of ['platform', 'catalog', 'orders']) {
       expect(chartManifest(sandbox, chart)[1].DependsOn).toContain(poolId);
     }
@@ -224,8 +226,19 @@ describe('cluster stack', () => {
     expect(deployment.spec.template.spec.nodeSelector).toBeUndefined();
   });
 
-  it('serves the HPAs metrics with the metrics-server add-on, installed before the core APIs', () => {
-    const [addonId] = Object.entries(sandbox.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'metrics-server' } }))[0];
+  it('takes the node role out of the instance profiles EKS made, after the cluster is deleted and before the role is, in a sandbox only', () => {
+    const [releaseId, release] = Object.entries(sandbox.findResources('Custom::ReleaseNodeRole'))[0];
+    const [nodeRoleId] = Object.keys(sandbox.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('NodeRole'));
+    expect(release.Properties.RoleName).toEqual({ Ref: nodeRoleId });
+    expect(Object.values(sandbox.findResources('AWS::EKS::Cluster'))[0].DependsOn).toContain(releaseId);
+    prod.resourceCountIs('Custom::ReleaseNodeRole', 0);
+    // A retained prod cluster keeps running on its node role.
+    expect(Object.entries(prod.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('NodeRole'))![1].DeletionPolicy).toBe('Retain');
+  });
+
+  it('serves the HPAs metrics with the metrics-server add-on, installed before the core APIs and after their node pool', () => {
+    const [addonId, addon] = Object.entries(sandbox.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'metrics-server' } }))[0];
+    expect(addon.DependsOn).toEqual([expect.stringMatching(/^CoreApiNodePoolManifest/)]);
     for (const service of ['catalog', 'orders']) {
       expect(chartManifest(sandbox, service)[1].DependsOn).toContain(addonId);
     }
@@ -258,11 +271,6 @@ describe('cluster stack', () => {
       'alb.ingress.kubernetes.io/ssl-redirect': '443',
     });
     expect(JSON.stringify(https.findOutputs('ApiUrl'))).toContain('https://');
-  });
-
-  it('waits out the shortest KMS pending window for the secrets key of a sandbox, the default in prod', () => {
-    sandbox.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ PendingWindowInDays: 7 }), DeletionPolicy: 'Delete' });
-    prod.hasResource('AWS::KMS::Key', { Properties: Match.objectLike({ PendingWindowInDays: 30 }), DeletionPolicy: 'Retain' });
   });
 
   it('publishes the chart inputs as an output for cdk deploy --outputs-file', () => {

@@ -1,4 +1,4 @@
-import { App, CfnParameter, CfnResource, ReferenceStrength, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, ReferenceStrength, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,8 +15,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '../../infra/config/kubernetes';
+import { ownLogGroupsForEveryFunction } from '../../infra/constructs/function-log-groups';
 import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
 import { KUBERNETES_MANIFEST } from '../../infra/nag/template-queries';
+import { quietly } from './quietly';
 
 interface ValidationReport {
   pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
@@ -26,14 +28,6 @@ const CLUSTER = 'fixture-cluster';
 const DIGEST = `@sha256:${'0123456789abcdef'.repeat(4)}`;
 const CDK_MANAGED_LOG_GROUPS = '@aws-cdk/aws-lambda:useCdkManagedLogGroup';
 
-const quietly = <T>(run: () => T): T => {
-  const spies = [jest.spyOn(console, 'error').mockImplementation(() => {}), jest.spyOn(console, 'log').mockImplementation(() => {})];
-  try {
-    return run();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-};
 
 /**
  * Synthesizes the app with the platform's pack, as infra/main.ts does, and lists each finding as
@@ -341,14 +335,32 @@ describe('HybridPlatform-FunctionLogGroupWithRetention', () => {
     ]);
   });
 
-  it('accepts a CDK-managed log group, a configured one, and /aws/lambda/<function> declared beside a plain handler', () => {
+  it('rejects a group named after the function, which CloudFormation creates after it and deletes before it', () => {
     const { app, stack } = fixture({ [CDK_MANAGED_LOG_GROUPS]: true });
     handler(stack, 'CdkManaged');
-    handler(stack, 'Configured', { logGroup: new logs.LogGroup(stack, 'ConfiguredLogs', { retention: logs.RetentionDays.ONE_WEEK }) });
     new logs.CfnLogGroup(stack, 'SingletonHandlerLogs', { logGroupName: `/aws/lambda/${singletonHandler(stack).ref}`, retentionInDays: 7 });
-    singletonHandler(stack, 'NamedHandler', { FunctionName: 'fixture-named' });
-    new logs.CfnLogGroup(stack, 'NamedHandlerLogs', { logGroupName: '/aws/lambda/fixture-named', retentionInDays: 7 });
+    expect(findingsOf(app)).toEqual([
+      'HybridPlatform-FunctionLogGroupWithRetention Fixture/CdkManaged/Resource',
+      'HybridPlatform-FunctionLogGroupWithRetention Fixture/SingletonHandler',
+    ]);
+  });
+
+  it('accepts the log group a function or a plain handler names in its LoggingConfig', () => {
+    const { app, stack } = fixture({ [CDK_MANAGED_LOG_GROUPS]: false });
+    handler(stack, 'Configured', { logGroup: new logs.LogGroup(stack, 'ConfiguredLogs', { retention: logs.RetentionDays.ONE_WEEK }) });
+    const logGroup = new logs.CfnLogGroup(stack, 'SingletonHandlerLogs', { retentionInDays: 7 });
+    singletonHandler(stack, 'SingletonHandler', { LoggingConfig: { LogGroup: logGroup.ref } });
     expect(findingsOf(app)).toEqual([]);
+  });
+
+  it('accepts every function of a stack after ownLogGroupsForEveryFunction, CDK-managed groups or not', () => {
+    for (const managed of [true, false]) {
+      const { app, stack } = fixture({ [CDK_MANAGED_LOG_GROUPS]: managed });
+      handler(stack, 'Plain');
+      singletonHandler(stack);
+      ownLogGroupsForEveryFunction(stack, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+      expect(findingsOf(app)).toEqual([]);
+    }
   });
 });
 
@@ -362,7 +374,7 @@ describe('HybridPlatform-FunctionNotInClusterSecurityGroup', () => {
       role: 'arn:aws:iam::123456789012:role/handler',
       vpcConfig: { securityGroupIds: [securityGroupId], subnetIds: ['subnet-0fixture'] },
     });
-    new logs.CfnLogGroup(scope, `${id}Logs`, { logGroupName: `/aws/lambda/${handler.ref}`, retentionInDays: 7 });
+    handler.loggingConfig = { logGroup: new logs.CfnLogGroup(scope, `${id}Logs`, { retentionInDays: 7 }).ref };
     return handler;
   };
   const cluster = (scope: Stack) =>
@@ -393,7 +405,7 @@ describe('HybridPlatform-FunctionNotInClusterSecurityGroup', () => {
 describe('the pack, over what aws-eks-v2 synthesizes,', () => {
   const kubernetes = SUPPORTED_KUBERNETES_VERSIONS[DEFAULT_KUBERNETES_VERSION];
   const appWithCluster = (firstDeployReady: boolean) => {
-    const { app, stack } = fixture({ [CDK_MANAGED_LOG_GROUPS]: true });
+    const { app, stack } = fixture();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
     const cluster = new eks.Cluster(stack, 'Cluster', {
       version: kubernetes.version,
@@ -405,6 +417,7 @@ describe('the pack, over what aws-eks-v2 synthesizes,', () => {
     });
     const image = firstDeployReady ? new DockerImageAsset(stack, 'WebImage', { directory: imageDirectory() }).imageUri : 'nginx:1.27';
     cluster.addManifest('Web', workloads.Deployment('web', runs('web', image)));
+    ownLogGroupsForEveryFunction(stack, { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
     return app;
   };
 

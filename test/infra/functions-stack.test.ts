@@ -13,18 +13,6 @@ describe('functions stack', () => {
     );
   });
 
-  it("gives every function, CDK's own handlers included, a log group with the environment retention that goes with the stack", () => {
-    // Sandbox: the two handlers, bucket notifications and S3 auto-delete; prod keeps its buckets (no auto-delete).
-    for (const [template, functionCount, retention, deletion] of [[sandbox, 4, 7, 'Delete'], [prod, 3, 90, 'Retain']] as const) {
-      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(functionCount);
-      for (const fn of functions) {
-        const groupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
-        expect(template.findResources('AWS::Logs::LogGroup')[groupId]).toMatchObject({ Properties: { RetentionInDays: retention }, DeletionPolicy: deletion });
-      }
-    }
-  });
-
   it('encrypts the alarm topic with a key of its own that CloudWatch may use, and lets only alarms of the account publish', () => {
     const alarmTopics = new Set(
       Object.values(sandbox.findResources('AWS::CloudWatch::Alarm')).flatMap((alarm) => alarm.Properties.AlarmActions.map((action: { Ref: string }) => action.Ref)),
