@@ -29,6 +29,21 @@ export const baseConfigShape = {
   DATABASE_NAME: z.string().min(1).default('platform'),
   DATABASE_SECRET_ARN: z.string().startsWith('arn:').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * A pooled connection unused for this long is closed, and none is kept open: with no traffic the
+   * service holds no connection, which a serverless Aurora (min capacity 0) needs before it can pause.
+   * 0 would mean "never close", so it is refused.
+   */
+  DATABASE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(10_000),
+  /**
+   * How long opening a connection may take. A paused Aurora Serverless v2 completes a new connection
+   * only once it has resumed, typically after about 15 s (AWS advises a client connect timeout above
+   * that): 30 s lets the first request after a pause, and the migrations of a pod starting then, wait
+   * for the resume instead of failing. One long timeout rather than short ones retried: a retry would
+   * only wait again for the same resume. 30 s still fits inside the ALB's default 60 s idle timeout
+   * and the pod's 60 s startup probe budget (k8s/core-api-workload.ts).
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(30_000),
 };
 
 export type ConfigShape = z.ZodRawShape;

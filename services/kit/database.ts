@@ -6,9 +6,19 @@ import type { BaseConfig } from './config';
  * The service's PostgreSQL pool. Locally a DATABASE_URL; on EKS the Aurora endpoint from the
  * ConfigMap and the credentials from Secrets Manager, read once at start-up with the pod's
  * Pod Identity role (which may read exactly that secret).
+ *
+ * Connections are opened on demand and closed once idle (see DATABASE_IDLE_TIMEOUT_MS and
+ * DATABASE_CONNECT_TIMEOUT_MS for why), and named after the service (`application_name`), so that
+ * pg_stat_activity shows who holds one.
  */
-export async function createPool(config: BaseConfig): Promise<pg.Pool> {
-  const common = { max: config.DATABASE_POOL_SIZE, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 };
+export async function createPool(config: BaseConfig, service: string): Promise<pg.Pool> {
+  const common = {
+    max: config.DATABASE_POOL_SIZE,
+    min: 0,
+    idleTimeoutMillis: config.DATABASE_IDLE_TIMEOUT_MS,
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+    application_name: service,
+  };
   if (config.DATABASE_URL) return new pg.Pool({ ...common, connectionString: config.DATABASE_URL });
 
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: config.DATABASE_SECRET_ARN }));

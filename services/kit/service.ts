@@ -23,8 +23,11 @@ export interface ServiceDefinition<Extra extends ConfigShape = Record<string, ne
   readonly migrations: readonly Migration[];
   /** The service's own environment variables (zod shape), validated with the kit's. */
   readonly configShape?: Extra;
-  readonly register: (app: FastifyInstance, deps: ServiceDeps<Extra>) => void | Promise<void>;
-  readonly background?: (deps: ServiceDeps<Extra>) => BackgroundTask[];
+  /**
+   * Adds the routes, and starts the background work they rely on (the orders routes wake the outbox
+   * relay, so both are set up together). Returns that work, for shutdown to stop after the last request.
+   */
+  readonly register: (app: FastifyInstance, deps: ServiceDeps<Extra>) => BackgroundTask[] | void | Promise<BackgroundTask[] | void>;
 }
 
 export interface RunningService {
@@ -48,7 +51,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startService<Extra extends ConfigShape>(definition: ServiceDefinition<Extra>, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const config = loadConfig((definition.configShape ?? {}) as Extra, env);
   const app = createHttpServer({ service: definition.name, logLevel: config.LOG_LEVEL });
-  const pool = await createPool(config);
+  const pool = await createPool(config, definition.name);
   pool.on('error', (error) => app.log.error({ err: error }, 'idle database connection failed'));
 
   let ready = false;
@@ -58,21 +61,24 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
 
     app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-    app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
-      if (!ready) return reply.status(503).send({ status: 'shutting down' });
-      try {
-        await pool.query('SELECT 1');
-        return { status: 'ready' };
-      } catch (error) {
-        app.log.warn({ err: error }, 'readiness check: database unreachable');
-        return reply.status(503).send({ status: 'database unreachable' });
-      }
+    // Ready means started and not shutting down; the database is deliberately left out. A database
+    // blip would fail every replica's probe at once and pull them all out of the load balancer, even
+    // for requests that need no database; and a query on every probe (each pod, every 5 s) would keep
+    // a serverless Aurora from ever pausing. A request that cannot reach the database fails on its
+    // own, with a logged 500.
+    app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) =>
+      ready ? { status: 'ready' } : reply.status(503).send({ status: 'shutting down' }),
+    );
+    // While draining, every response closes its keep-alive connection. Otherwise Fastify's close()
+    // waits out the keep-alive timeout (72 s) for a connection that goes idle after shutdown began
+    // (fastify/fastify#7044), and the pod is killed at its grace period instead of exiting.
+    app.addHook('onSend', async (_request, reply) => {
+      if (!ready) reply.header('connection', 'close');
     });
     registerMetrics(app, definition.name);
 
     const deps: ServiceDeps<Extra> = { pool, config, logger: app.log };
-    await definition.register(app, deps);
-    tasks = definition.background?.(deps) ?? [];
+    tasks = (await definition.register(app, deps)) ?? [];
     const url = await app.listen({ port: config.PORT, host: config.HOST });
     ready = true;
 

@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ORDER_EVENTS_SOURCE } from '../../functions/shared/order-events';
 import { inTransaction } from './repository';
 
@@ -14,10 +14,17 @@ import { inTransaction } from './repository';
  * Delivery is at least once: if the process dies (or COMMIT fails) after EventBridge accepted a batch,
  * those rows are still pending and are published again. Consumers de-duplicate on the order id (the
  * notifier is idempotent per order).
+ *
+ * The relay never polls: an idle service must leave the database alone (a serverless Aurora pauses
+ * only without connections). It sweeps when woken after an order's transaction has committed, once at
+ * start-up (for what a crashed process left pending), and when the earliest event waiting for a
+ * retry is due.
  */
 
 /** PutEvents accepts at most 10 entries per call. */
 export const MAX_BATCH_SIZE = 10;
+const DEFAULT_BACKOFF_BASE_MS = 1000;
+const DEFAULT_BACKOFF_MAX_MS = 300_000;
 
 export interface RelayOptions {
   /** Rows per pass, 1 to 10. @default 10 */
@@ -35,6 +42,8 @@ export interface RelayResult {
   readonly claimed: number;
   readonly sent: number;
   readonly failed: number;
+  /** In how many ms the earliest event waiting for a retry is due (0: already); absent if none waits. */
+  readonly retryInMs?: number;
 }
 
 interface PendingRow {
@@ -52,8 +61,8 @@ export async function relayOnce(pool: Pool, client: EventBridgeClient, busName: 
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
     throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${batchSize}`);
   }
-  const backoffBaseMs = options.backoffBaseMs ?? 1000;
-  const backoffMaxMs = options.backoffMaxMs ?? 300_000;
+  const backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
+  const backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
 
   return inTransaction(pool, async (db) => {
@@ -66,7 +75,7 @@ export async function relayOnce(pool: Pool, client: EventBridgeClient, busName: 
         FOR UPDATE SKIP LOCKED`,
       [batchSize],
     );
-    if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0 };
+    if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, ...(await retryDue(db)) };
 
     const entries: PutEventsRequestEntry[] = rows.map((row) => ({
       EventBusName: busName,
@@ -110,8 +119,23 @@ export async function relayOnce(pool: Pool, client: EventBridgeClient, busName: 
         [failed.map((f) => f.id), backoffBaseMs, backoffMaxMs, failed.map((f) => f.error.slice(0, MAX_ERROR_LENGTH))],
       );
     }
-    return { claimed: rows.length, sent: sent.length, failed: failed.length };
+    return { claimed: rows.length, sent: sent.length, failed: failed.length, ...(await retryDue(db)) };
   });
+}
+
+/**
+ * When the earliest row waiting for a retry is due, asked inside the pass's transaction. Only rows due
+ * after the pass's cut-off (now(): the transaction's start) count: a pending row due before it was
+ * claimed by this pass, or is held by another relay's pass, which sees to it.
+ */
+async function retryDue(db: PoolClient): Promise<Pick<RelayResult, 'retryInMs'>> {
+  const { rows } = await db.query<{ retry_in_ms: number | null }>(
+    `SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::float8 AS retry_in_ms
+       FROM outbox
+      WHERE sent_at IS NULL AND next_attempt_at > now()`,
+  );
+  const retryInMs = rows[0].retry_in_ms;
+  return retryInMs === null ? {} : { retryInMs: Math.max(0, retryInMs) };
 }
 
 /** What the relay loop logs through (pino-style, as Fastify's logger). */
@@ -122,7 +146,6 @@ export interface RelayLogger {
 }
 
 export interface OutboxRelayOptions extends RelayOptions {
-  readonly pollMs: number;
   readonly logger: RelayLogger;
   /** Called after every pass (metrics, tests). */
   readonly onPass?: (result: RelayResult) => void;
@@ -130,57 +153,85 @@ export interface OutboxRelayOptions extends RelayOptions {
 
 export interface OutboxRelay {
   readonly name: string;
-  /** Stops polling and resolves once the pass in flight, if any, has finished. */
+  /**
+   * Asks for a sweep: call it once a transaction that wrote outbox rows has committed. During a sweep
+   * it asks for another right after, which sees what the sweep in flight could not.
+   */
+  readonly wake: () => void;
+  /** Resolves once the sweep in flight, if any, has finished; no sweep starts after it. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the relay loop: a pass now, then one every `pollMs` after the previous one finished (passes
- * never overlap). While passes come back full and without failures it drains the backlog at once.
- * A failing pass (database down, say) is logged and retried at the next tick; it never stops the loop.
+ * Starts the relay: a sweep now (rows a crashed process left pending), then one whenever woken or
+ * when the earliest event waiting for a retry is due; in between, no timer and no query. A sweep runs
+ * passes until one claims less than a full batch, so that no due row is left; sweeps never overlap. A
+ * sweep that fails (database down, say) is logged and retried after the same backoff as a failed
+ * publish; it never stops the relay.
+ *
+ * A replica that stops (a scale-in) leaves the retries it was waiting for to the next sweep of any
+ * replica, whose pass sees them: after the next order, or at the next start.
  */
 export function startOutboxRelay(pool: Pool, client: EventBridgeClient, busName: string, options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? MAX_BATCH_SIZE;
+  const backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
+  const backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
+  let wokenDuringSweep = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failedSweeps = 0;
 
-  const pass = async (): Promise<void> => {
+  /** Resolves with when to sweep again unless woken first, in ms; undefined: only when woken. */
+  const sweep = async (): Promise<number | undefined> => {
     try {
       let result: RelayResult;
       do {
         result = await relayOnce(pool, client, busName, options);
         options.onPass?.(result);
         if (result.failed > 0) options.logger.warn({ ...result }, 'outbox relay: some events were not published; they will be retried');
-      } while (!stopped && result.claimed === batchSize && result.failed === 0);
+      } while (!stopped && result.claimed === batchSize);
+      failedSweeps = 0;
+      return result.retryInMs;
     } catch (error) {
-      options.logger.error({ err: error }, 'outbox relay pass failed');
+      const retryInMs = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(failedSweeps++, 30));
+      options.logger.error({ err: error, retryInMs }, 'outbox relay sweep failed');
+      return retryInMs;
     }
   };
 
-  const tick = (): void => {
-    timer = undefined;
-    inFlight = pass().finally(() => {
+  const run = (): void => {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    wokenDuringSweep = false;
+    inFlight = sweep().then((retryInMs) => {
       inFlight = undefined;
-      schedule(options.pollMs);
+      if (stopped) return;
+      if (wokenDuringSweep) return run();
+      if (retryInMs === undefined) return;
+      // Capped: a row parked far ahead by hand is no reason to sleep longer, and a Node.js timer
+      // beyond 2^31 ms would fire at once.
+      retryTimer = setTimeout(run, Math.min(retryInMs, backoffMaxMs));
+      // The relay alone does not keep the process alive; the HTTP server does.
+      retryTimer.unref();
     });
   };
 
-  const schedule = (delayMs: number): void => {
+  const wake = (): void => {
     if (stopped) return;
-    timer = setTimeout(tick, delayMs);
-    // The loop alone does not keep the process alive; the HTTP server does.
-    timer.unref();
+    if (inFlight) wokenDuringSweep = true;
+    else run();
   };
 
-  schedule(0);
-  options.logger.info({ busName, pollMs: options.pollMs }, 'outbox relay started');
+  options.logger.info({ busName }, 'outbox relay started');
+  wake();
 
   return {
     name: 'outbox-relay',
+    wake,
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(retryTimer);
       await inFlight;
     },
   };

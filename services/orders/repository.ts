@@ -51,10 +51,15 @@ export interface OrdersRepository {
   findOrder(id: string): Promise<Order | undefined>;
 }
 
-export function ordersRepository(pool: Pool): OrdersRepository {
+export interface OrdersRepositoryOptions {
+  /** Called once a transaction that wrote outbox rows has committed: the outbox relay's wake-up. */
+  readonly onOutboxCommitted?: () => void;
+}
+
+export function ordersRepository(pool: Pool, { onOutboxCommitted }: OrdersRepositoryOptions = {}): OrdersRepository {
   return {
     async placeOrder(event) {
-      return inTransaction(pool, async (client) => {
+      const order = await inTransaction(pool, async (client) => {
         const { rows } = await client.query<OrderRow>(
           `INSERT INTO orders (id, customer_email, currency, items, total_cents, created_at)
            VALUES ($1, $2, $3, $4, $5, $6)
@@ -68,6 +73,8 @@ export function ordersRepository(pool: Pool): OrdersRepository {
         ]);
         return toOrder(rows[0]);
       });
+      onOutboxCommitted?.();
+      return order;
     },
 
     async findOrder(id) {

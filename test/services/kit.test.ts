@@ -6,12 +6,21 @@ import { ConfigError, loadConfig, runMigrations, startService, type RunningServi
 import { slowService } from './fixtures/slow-service';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
+import { waitFor } from './support/wait-for';
 
 describe('service config', () => {
   const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/app' };
 
   it('applies defaults', () => {
     expect(loadConfig({}, base)).toMatchObject({ PORT: 8080, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: 5000 });
+  });
+
+  it('sizes database timeouts for a serverless Aurora by default: idle connections close after 10 s, a connect may wait 30 s for a resume', () => {
+    expect(loadConfig({}, base)).toMatchObject({ DATABASE_IDLE_TIMEOUT_MS: 10_000, DATABASE_CONNECT_TIMEOUT_MS: 30_000 });
+  });
+
+  it('refuses an idle timeout of 0, which would keep idle connections open for ever', () => {
+    expect(() => loadConfig({}, { ...base, DATABASE_IDLE_TIMEOUT_MS: '0' })).toThrow(/DATABASE_IDLE_TIMEOUT_MS: /);
   });
 
   it('names a missing database setting', () => {
@@ -96,12 +105,82 @@ describe('the HTTP rules every service gets', () => {
     expect(response.headers['x-request-id']).toBe('req-123');
   });
 
-  it('reports liveness, readiness (with the database) and Prometheus metrics', async () => {
+  it('reports liveness, readiness and Prometheus metrics', async () => {
     expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await service.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
     await post(JSON.stringify({ id: 'metrics' }));
     const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/work"[^}]*status_code="201"[^}]*\} 1/);
+  });
+});
+
+describe('readiness', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    database = await freshDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  const start = (env: Record<string, string> = {}) =>
+    startService(slowService, { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '0', ...env });
+
+  it('is answered without touching the database', async () => {
+    const service = await start();
+    try {
+      // Every query, pool.query() included, takes a connection through connect().
+      const connect = jest.spyOn(service.pool, 'connect');
+      for (let probe = 0; probe < 3; probe++) {
+        expect((await service.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+      }
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('turns 503 as soon as shutdown begins, while requests are still served', async () => {
+    const service = await start({ SHUTDOWN_DELAY_MS: '1000' });
+    const stopping = service.shutdown();
+    try {
+      const readiness = await service.app.inject({ method: 'GET', url: '/readyz' });
+      expect(readiness.statusCode).toBe(503);
+      expect(readiness.json()).toEqual({ status: 'shutting down' });
+      expect((await service.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await stopping;
+    }
+  });
+});
+
+describe('database connections', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let service: RunningService;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    service = await startService(slowService, {
+      DATABASE_URL: database.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_DELAY_MS: '0',
+      DATABASE_IDLE_TIMEOUT_MS: '50',
+    });
+  });
+  afterAll(async () => {
+    await service?.shutdown();
+    await database?.drop();
+  });
+
+  it('carry the service name as application_name, so pg_stat_activity tells who holds them', async () => {
+    const { rows } = await service.pool.query('SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()');
+    expect(rows).toEqual([{ application_name: 'slow-fixture' }]);
+  });
+
+  it('are closed once idle for DATABASE_IDLE_TIMEOUT_MS, and none is kept open', async () => {
+    const connection = await service.pool.connect();
+    expect(service.pool.totalCount).toBe(1);
+    connection.release();
+    await waitFor('the idle connection to close', () => service.pool.totalCount === 0);
   });
 });
 

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ORDER_EVENTS_SOURCE, ORDER_PLACED, orderPlacedDetailSchema } from '../../functions/shared/order-events';
 import { ConfigError, startService, type RunningService } from '../../services/kit';
-import { relayOnce, startOutboxRelay } from '../../services/orders/outbox-relay';
+import { relayOnce, startOutboxRelay, type OutboxRelay, type RelayOptions, type RelayResult } from '../../services/orders/outbox-relay';
 import { ordersRepository } from '../../services/orders/repository';
 import { ordersService } from '../../services/orders/service';
 import { TEST_BUS, orderPlaced, orderRequest, ordersEnv, rowCounts, silentLogger } from './orders-fixtures';
 import { freshDatabase } from './support/database';
+import { waitFor } from './support/wait-for';
 
 const eventBridge = mockClient(EventBridgeClient);
 // Only the client is mocked; the relay under test talks to a real EventBridgeClient instance.
@@ -143,14 +144,18 @@ describe('relayOnce', () => {
     const ids = await seed(2);
     putEvents().rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).callsFake(accept());
 
-    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 2, sent: 0, failed: 2 });
+    const failedPass = await relayOnce(pool, client, TEST_BUS);
+    expect(failedPass).toEqual({ claimed: 2, sent: 0, failed: 2, retryInMs: expect.any(Number) });
     for (const row of await outboxRows()) {
       expect(row).toMatchObject({ sent: false, attempts: 1, last_error: 'ThrottlingException: Rate exceeded' });
       expect(row.due_in_ms).toBeGreaterThan(500);
     }
+    // The pass says when they are due again (the default backoff base is 1 s).
+    expect(failedPass.retryInMs).toBeGreaterThan(500);
+    expect(failedPass.retryInMs).toBeLessThanOrEqual(1000);
 
     // Not due yet: the next pass leaves them alone.
-    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 0, sent: 0, failed: 0 });
+    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 0, sent: 0, failed: 0, retryInMs: expect.any(Number) });
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
 
     await makeAllDue();
@@ -171,7 +176,7 @@ describe('relayOnce', () => {
       })
       .callsFake(accept());
 
-    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 3, sent: 2, failed: 1 });
+    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 3, sent: 2, failed: 1, retryInMs: expect.any(Number) });
     expect((await outboxRows()).map(({ sent, attempts, last_error }) => ({ sent, attempts, last_error }))).toEqual([
       { sent: true, attempts: 0, last_error: null },
       { sent: false, attempts: 1, last_error: 'InternalFailure: try again' },
@@ -188,8 +193,29 @@ describe('relayOnce', () => {
     await seed(2);
     putEvents().resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'only-one' }] });
 
-    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 2, sent: 1, failed: 1 });
+    expect(await relayOnce(pool, client, TEST_BUS)).toEqual({ claimed: 2, sent: 1, failed: 1, retryInMs: expect.any(Number) });
     expect((await outboxRows()).map((row) => row.sent)).toEqual([true, false]);
+  });
+
+  it('reports when its failed events are due again, leaving rows another relay holds to that relay', async () => {
+    await seed(2);
+    // Another relay's pass holds the first row, due now, while it publishes it.
+    const otherRelay = await pool.connect();
+    try {
+      await otherRelay.query('BEGIN');
+      await otherRelay.query('SELECT id FROM outbox ORDER BY id LIMIT 1 FOR UPDATE');
+      putEvents().rejects(new Error('down'));
+
+      const result = await relayOnce(pool, client, TEST_BUS, { backoffBaseMs: 60_000 });
+
+      // Only its own failure counts: counting the held row (due now) would send this relay round again at once.
+      expect(result).toEqual({ claimed: 1, sent: 0, failed: 1, retryInMs: expect.any(Number) });
+      expect(result.retryInMs).toBeGreaterThan(55_000);
+      expect(result.retryInMs).toBeLessThanOrEqual(60_000);
+    } finally {
+      await otherRelay.query('ROLLBACK');
+      otherRelay.release();
+    }
   });
 
   it('backs off exponentially, up to the cap', async () => {
@@ -236,28 +262,117 @@ describe('relayOnce', () => {
 });
 
 describe('the relay loop', () => {
-  it('runs in the service, and delivers what the API accepted', async () => {
-    const relaying = await startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', OUTBOX_POLL_MS: '20' }));
+  const running: OutboxRelay[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((relay) => relay.stop()));
+  });
+
+  /** A relay that records its passes, and an order placer that wakes it after each commit, as the service's does. */
+  function startRelay(options: RelayOptions = {}, relayPool: pg.Pool = pool) {
+    const passes: RelayResult[] = [];
+    const logger = silentLogger();
+    const relay = startOutboxRelay(relayPool, client, TEST_BUS, { ...options, logger, onPass: (result) => passes.push(result) });
+    running.push(relay);
+    const repository = ordersRepository(pool, { onOutboxCommitted: relay.wake });
+    return { relay, passes, logger, placeOrder: async () => (await repository.placeOrder(orderPlaced())).id };
+  }
+
+  it('publishes an order as soon as the API has placed it', async () => {
+    const relaying = await startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS: '50' }));
     try {
-      const order = (await relaying.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() })).json();
-      await waitFor(async () => (await outboxRows()).every((row) => row.sent));
-      expect(publishedOrderIds()).toEqual([order.id]);
+      // Asleep: the start-up sweep is over (its connection has gone idle and closed) and nothing waits
+      // for a retry, so only the order itself can set the relay going.
+      await waitFor('the relay to fall asleep', () => relaying.pool.totalCount === 0);
+
+      const response = await relaying.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() });
+      expect(response.statusCode).toBe(201);
+      await waitFor('the order to be published and marked sent', async () => (await outboxRows()).every((row) => row.sent));
+      expect(publishedOrderIds()).toEqual([response.json().id]);
     } finally {
       await relaying.shutdown();
     }
   });
 
-  it('keeps retrying after failures', async () => {
+  it('publishes at start-up the events a crashed process left pending', async () => {
+    // Committed by a process that died before its relay published them (nothing wakes a relay here).
+    const ids = await seed(3);
+
+    const { passes } = startRelay();
+    await waitFor('a pass', () => passes.length === 1);
+
+    expect(passes).toEqual([{ claimed: 3, sent: 3, failed: 0 }]);
+    expect(publishedOrderIds()).toEqual(ids);
+  });
+
+  it('publishes an order committed during a sweep right after that sweep', async () => {
+    const [first] = await seed(1);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    putEvents()
+      .callsFakeOnce(async (input: PutEventsCommandInput) => {
+        await released;
+        return accept()(input);
+      })
+      .callsFake(accept());
+    // An order whose transaction began before the sweep's: its outbox row is due before the sweep's
+    // cut-off but was not committed when the sweep claimed rows, so only the wake-up brings it out.
+    const placing = await pool.connect();
+    try {
+      await placing.query('BEGIN');
+      const second = randomUUID();
+      await placing.query('INSERT INTO outbox (aggregate_id, event_type, payload) VALUES ($1, $2, $3)', [second, ORDER_PLACED, JSON.stringify(orderPlaced({ orderId: second }))]);
+
+      const { relay, passes } = startRelay();
+      await waitFor('the first publish', () => eventBridge.commandCalls(PutEventsCommand).length === 1);
+      await placing.query('COMMIT');
+      relay.wake();
+      release();
+
+      await waitFor('two passes', () => passes.length === 2);
+      expect(passes).toEqual([
+        { claimed: 1, sent: 1, failed: 0 },
+        { claimed: 1, sent: 1, failed: 0 },
+      ]);
+      expect(publishedOrderIds()).toEqual([first, second]);
+    } finally {
+      release();
+      // Destroyed rather than reused: after an early failure it would still be inside the transaction.
+      placing.release(true);
+    }
+  });
+
+  it('retries a failed publish when its backoff is due, and then arms no timer', async () => {
     const [id] = await seed(1);
     putEvents().rejectsOnce(new Error('blip')).callsFake(accept());
-    const relay = startOutboxRelay(pool, client, TEST_BUS, { pollMs: 10, backoffBaseMs: 10, logger: silentLogger() });
+
+    const { passes } = startRelay({ backoffBaseMs: 50 });
+    await waitFor('two passes', () => passes.length === 2);
+
+    expect(passes).toEqual([
+      { claimed: 1, sent: 0, failed: 1, retryInMs: expect.any(Number) },
+      // Nothing waits for a retry any more: the relay sleeps until an order wakes it.
+      { claimed: 1, sent: 1, failed: 0 },
+    ]);
+    expect(passes[0].retryInMs).toBeLessThanOrEqual(50);
+    expect(await outboxRows()).toMatchObject([{ aggregate_id: id, sent: true, attempts: 1, last_error: 'Error: blip' }]);
+  });
+
+  it('retries, with backoff, a sweep that the database failed', async () => {
+    const [id] = await seed(1);
+    const relayPool = new pg.Pool({ connectionString: database.url, max: 2 });
+    jest.spyOn(relayPool, 'connect').mockImplementationOnce((() => Promise.reject(new Error('connection refused'))) as typeof relayPool.connect);
+    const { relay, passes, logger } = startRelay({ backoffBaseMs: 20 }, relayPool);
     try {
-      await waitFor(async () => (await outboxRows()).every((row) => row.sent));
+      await waitFor('a pass', () => passes.length === 1);
+
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      expect(logger.error.mock.calls[0][0]).toMatchObject({ retryInMs: 20, err: new Error('connection refused') });
+      expect(passes).toEqual([{ claimed: 1, sent: 1, failed: 0 }]);
+      expect(publishedOrderIds()).toEqual([id]);
     } finally {
       await relay.stop();
+      await relayPool.end();
     }
-    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
-    expect(await outboxRows()).toMatchObject([{ aggregate_id: id, sent: true, attempts: 1, last_error: 'Error: blip' }]);
   });
 
   it('stops cleanly: stop() waits for the pass in flight, which commits, and nothing runs after it', async () => {
@@ -270,9 +385,9 @@ describe('the relay loop', () => {
       await released;
       return { FailedEntryCount: 0, Entries: input.Entries!.map(() => ({ EventId: randomUUID() })) };
     });
-    const relay = startOutboxRelay(pool, client, TEST_BUS, { pollMs: 10, logger: silentLogger() });
+    const { relay, placeOrder } = startRelay();
     try {
-      await waitFor(async () => calls === 1);
+      await waitFor('the first publish', () => calls === 1);
 
       let stopped = false;
       const stopping = relay.stop().then(() => (stopped = true));
@@ -288,8 +403,9 @@ describe('the relay loop', () => {
       await relay.stop();
     }
 
-    await seed(1);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // An order placed after stop() wakes nothing: had it started a sweep, stop() would wait for it.
+    await placeOrder();
+    await relay.stop();
     expect(calls).toBe(1);
   });
 
@@ -297,11 +413,3 @@ describe('the relay loop', () => {
     await expect(startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', EVENT_BUS_NAME: '' }))).rejects.toThrow(ConfigError);
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
