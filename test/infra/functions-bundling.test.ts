@@ -19,7 +19,7 @@ function elfMachine(path: string): number {
   return header.readUInt16LE(18);
 }
 
-describe('Lambda assets, bundled for real (esbuild, and npm for sharp)', () => {
+describe('Lambda assets, bundled for real (esbuild, and sharp copied in for linux-arm64)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'functions-assets-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -40,6 +40,13 @@ describe('Lambda assets, bundled for real (esbuild, and npm for sharp)', () => {
     expect(existsSync(join(asset, 'node_modules/@img/sharp-libvips-linux-arm64'))).toBe(true);
     const otherPlatforms = readdirSync(join(asset, 'node_modules/@img')).filter((name) => /^sharp-(?!.*linux-arm64$)/.test(name));
     expect(otherPlatforms).toEqual([]);
+  });
+
+  it('resolves every module sharp requires at run time inside the asset, as Lambda will', () => {
+    const asset = assetDirOf('ImageResizer');
+    const sharpDir = join(asset, 'node_modules/sharp');
+    const requires = Object.keys(JSON.parse(readFileSync(join(sharpDir, 'package.json'), 'utf8')).dependencies);
+    for (const name of requires) expect(require.resolve(`${name}/package.json`, { paths: [sharpDir] }).startsWith(asset)).toBe(true);
   });
 
   it('leaves sharp and the AWS SDK out of the minified bundle', () => {
