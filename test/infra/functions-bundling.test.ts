@@ -23,6 +23,11 @@ describe('Lambda assets, bundled for real (esbuild, and sharp copied in for linu
   const outdir = mkdtempSync(join(tmpdir(), 'functions-assets-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+  // Bundling must not need the network: any npm call during it would fail against this registry.
+  const registry = process.env.npm_config_registry;
+  process.env.npm_config_registry = 'http://127.0.0.1:9/';
+  afterAll(() => (registry === undefined ? delete process.env.npm_config_registry : (process.env.npm_config_registry = registry)));
+
   const app = new App({ outdir });
   const stack = new FunctionsStack(app, 'Functions', { config: loadEnvironmentConfig(() => undefined) });
   const template = Template.fromStack(stack);
