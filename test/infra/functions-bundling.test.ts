@@ -23,10 +23,16 @@ describe('Lambda assets, bundled for real (esbuild, and sharp copied in for linu
   const outdir = mkdtempSync(join(tmpdir(), 'functions-assets-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  // Bundling must not need the network: any npm call during it would fail against this registry.
-  const registry = process.env.npm_config_registry;
-  process.env.npm_config_registry = 'http://127.0.0.1:9/';
-  afterAll(() => (registry === undefined ? delete process.env.npm_config_registry : (process.env.npm_config_registry = registry)));
+  // Bundling must not need the network: any npm call during it would fail, with this registry and an empty cache.
+  const npmEnv = { npm_config_registry: 'http://127.0.0.1:9/', npm_config_cache: mkdtempSync(join(tmpdir(), 'empty-npm-cache-')) };
+  const saved = Object.fromEntries(Object.keys(npmEnv).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, npmEnv);
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
 
   const app = new App({ outdir });
   const stack = new FunctionsStack(app, 'Functions', { config: loadEnvironmentConfig(() => undefined) });
