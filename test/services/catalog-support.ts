@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { startService, type RunningService } from '../../services/kit';
 import { catalogService } from '../../services/catalog/service';
 import { freshDatabase } from './support/database';
+import { testServiceEnv } from './support/service-env';
 
 /**
  * Shared by the catalog tests: a catalog on a fresh database, fixed dummy AWS credentials (presigning
@@ -27,20 +28,16 @@ export interface TestCatalog {
   stop(): Promise<void>;
 }
 
+/** A catalog's environment in the tests: the test bucket and region. */
+export function catalogEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return testServiceEnv(databaseUrl, { UPLOADS_BUCKET: TEST_BUCKET, AWS_REGION: TEST_REGION, ...overrides });
+}
+
 export async function startCatalog(env: Record<string, string> = {}): Promise<TestCatalog> {
   useDummyCredentials();
   const database = await freshDatabase();
   try {
-    const service = await startService(catalogService, {
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_DELAY_MS: '0',
-      UPLOADS_BUCKET: TEST_BUCKET,
-      AWS_REGION: TEST_REGION,
-      ...env,
-    });
+    const service = await startService(catalogService, catalogEnv(database.url, env));
     return {
       service,
       async stop() {

@@ -6,10 +6,11 @@ import { databaseUrl } from '../../scripts/postgres';
 import { catalogService } from '../../services/catalog/service';
 import { startService, type RunningService } from '../../services/kit';
 import { ordersService } from '../../services/orders/service';
-import { TEST_BUCKET, TEST_REGION, useDummyCredentials, validProduct } from './catalog-support';
+import { catalogEnv, useDummyCredentials, validProduct } from './catalog-support';
 import { orderRequest, ordersEnv } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
 import { waitFor } from './support/wait-for';
+
 
 /**
  * Idle means silent: with no traffic, while the kubelet keeps probing them, the services run no
@@ -49,16 +50,7 @@ beforeAll(async () => {
   useDummyCredentials();
   database = await freshDatabase();
   // One database for both, as on Aurora.
-  catalog = await startService(catalogService, {
-    DATABASE_URL: database.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SHUTDOWN_DELAY_MS: '0',
-    DATABASE_IDLE_TIMEOUT_MS,
-    UPLOADS_BUCKET: TEST_BUCKET,
-    AWS_REGION: TEST_REGION,
-  });
+  catalog = await startService(catalogService, catalogEnv(database.url, { DATABASE_IDLE_TIMEOUT_MS }));
   orders = await startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS }));
   monitor = new pg.Client({ connectionString: databaseUrl(database.url, 'postgres'), application_name: 'idle-database-test' });
   await monitor.connect();

@@ -7,6 +7,7 @@ import { slowService } from './fixtures/slow-service';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
 import { waitFor } from './support/wait-for';
+import { testServiceEnv } from './support/service-env';
 
 describe('service config', () => {
   const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/app' };
@@ -72,7 +73,7 @@ describe('the HTTP rules every service gets', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   beforeAll(async () => {
     database = await freshDatabase();
-    service = await startService(slowService, { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '0' });
+    service = await startService(slowService, testServiceEnv(database.url));
   });
   afterAll(async () => {
     await service.shutdown();
@@ -122,7 +123,7 @@ describe('readiness', () => {
   afterAll(() => database?.drop());
 
   const start = (env: Record<string, string> = {}) =>
-    startService(slowService, { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '0', ...env });
+    startService(slowService, testServiceEnv(database.url, env));
 
   it('is answered without touching the database', async () => {
     const service = await start();
@@ -157,14 +158,7 @@ describe('database connections', () => {
   let service: RunningService;
   beforeAll(async () => {
     database = await freshDatabase();
-    service = await startService(slowService, {
-      DATABASE_URL: database.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      SHUTDOWN_DELAY_MS: '0',
-      DATABASE_IDLE_TIMEOUT_MS: '50',
-    });
+    service = await startService(slowService, testServiceEnv(database.url, { DATABASE_IDLE_TIMEOUT_MS: '50' }));
   });
   afterAll(async () => {
     await service?.shutdown();

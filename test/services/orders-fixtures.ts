@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { OrderPlacedDetail } from '../../functions/shared/order-events';
+import { testServiceEnv } from './support/service-env';
 
 /** The environment the orders tests start the service with; the relay is off unless a test turns it on. */
 export function ordersEnv(databaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATABASE_URL: databaseUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SHUTDOWN_DELAY_MS: '0',
-    EVENT_BUS_NAME: TEST_BUS,
-    OUTBOX_RELAY_ENABLED: 'false',
-    ...overrides,
-  };
+  return testServiceEnv(databaseUrl, { EVENT_BUS_NAME: TEST_BUS, OUTBOX_RELAY_ENABLED: 'false', ...overrides });
 }
 
 export const TEST_BUS = 'orders-test-bus';
