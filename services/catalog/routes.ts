@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { orderPlacedDetailSchema } from '../../functions/shared/order-events';
-import type { ServiceDeps } from '../kit';
+import { idSchema, type ServiceDeps } from '../kit';
 import type { CatalogConfigShape } from './config';
 import { thumbnailKeysFor, UPLOAD_CONTENT_TYPES, uploadKeyFor, type UploadContentType } from './images';
 import type { Presigner } from './presign';
@@ -16,9 +16,6 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** Deep OFFSET pages get slow; a client that needs more should filter (a future cursor), not skip. */
 export const MAX_OFFSET = 10_000;
 
-// Lowercase or uppercase hex, hyphenated. Not JSON Schema's `format: uuid`, which also accepts a
-// `urn:uuid:` prefix that PostgreSQL does not (the query would fail with a 500).
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 // PostgreSQL text cannot hold U+0000; a name also needs one visible character.
 const NO_NUL = '^[^\\u0000]*$';
 const NOT_BLANK_NO_NUL = '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$';
@@ -27,7 +24,7 @@ const idParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+  properties: { id: idSchema },
 } as const;
 
 const createProductBody = {

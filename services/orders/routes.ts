@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { idSchema } from '../kit';
 import { orderPlacedDetailSchema, type OrderPlacedDetail } from '../../functions/shared/order-events';
 import type { Order, OrderItem, OrdersRepository } from './repository';
 
@@ -28,7 +29,7 @@ const orderSchema = {
   additionalProperties: false,
   required: ['id', 'customerEmail', 'currency', 'items', 'totalCents', 'createdAt'],
   properties: {
-    id: { type: 'string', format: 'uuid' },
+    id: idSchema,
     customerEmail: { type: 'string' },
     currency: { type: 'string', enum: CURRENCIES },
     items: { type: 'array', items: itemSchema },
@@ -52,7 +53,7 @@ const orderIdParamsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid' } },
+  properties: { id: idSchema },
 } as const;
 
 interface PlaceOrderBody {
