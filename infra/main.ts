@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadEnvironmentConfig } from './config/load-config';
+import { ConfigError, loadConfigFromContext } from './config/load-config';
 import { FirstDeployChecks } from './nag/first-deploy-checks';
 import { createPlatform } from './platform';
 
@@ -9,7 +9,8 @@ const app = new App();
 
 let config;
 try {
-  config = loadEnvironmentConfig((key) => app.node.tryGetContext(key));
+  // All of it, not key by key: a key that is neither ours nor CDK's (a typo) is refused.
+  config = loadConfigFromContext(app.node.getAllContext());
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // A config error is the user's to fix: print it plainly, without a stack trace, before any synthesis.

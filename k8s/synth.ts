@@ -1,31 +1,70 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
 import { addArgoCdApplication } from './argocd-application';
 import { addPlatformCharts } from './charts';
-import { ValuesError } from './values';
-import { valuesFromCdkOutputs, valuesFromFile } from './values-sources';
+import { ValuesError, type PlatformValues } from './values';
+import { valuesForEnvironment, valuesFromCdkOutputs, valuesFromFile } from './values-sources';
 
 /**
- * `npm run synth:k8s`: writes one YAML file per chart to dist/k8s/, with no AWS account.
+ * `npm run synth:k8s`: writes one YAML file per chart to dist/k8s/, with no AWS account. The values
+ * come from one of:
  *
- *   --values <file>        chart values as JSON (default: k8s/values/example.json)
- *   --cdk-outputs <file>   or: the file written by `cdk deploy --all --outputs-file <file>`
+ *   -c <key>=<value> ...   the environment config, as `cdk synth` reads it (default: -c env=sandbox);
+ *                          what only a deploy knows is a placeholder (see valuesForEnvironment)
+ *   --values <file>        chart values as JSON, e.g. k8s/values/example.json
+ *   --cdk-outputs <file>   the file written by `cdk deploy --all --outputs-file <file>`
+ *
  *   --argocd-repo <url>    also write dist/argocd/application.yaml for this git repository
+ *   --argocd-revision <r>  the revision it follows (default main)
  *   --out <dir>            output folder (default dist/k8s)
+ *
+ * Exits 2 on bad arguments, 1 on bad configuration or values; either way before writing anything.
  */
-const { values: args } = parseArgs({
-  options: {
-    values: { type: 'string', default: 'k8s/values/example.json' },
-    'cdk-outputs': { type: 'string' },
-    'argocd-repo': { type: 'string' },
-    'argocd-revision': { type: 'string', default: 'main' },
-    out: { type: 'string', default: 'dist/k8s' },
-  },
-});
+const USAGE =
+  'usage: npm run synth:k8s -- [-c <key>=<value> ... | --values <file> | --cdk-outputs <file>] [--argocd-repo <url> [--argocd-revision <rev>]] [--out <dir>]';
+
+function parseArguments() {
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        options: {
+          context: { type: 'string', short: 'c', multiple: true },
+          values: { type: 'string' },
+          'cdk-outputs': { type: 'string' },
+          'argocd-repo': { type: 'string' },
+          'argocd-revision': { type: 'string', default: 'main' },
+          out: { type: 'string', default: 'dist/k8s' },
+        },
+      }).values;
+    } catch (error) {
+      if (!String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw error;
+      // Node's message goes on to explain `--` and positionals; its first sentence says what is wrong.
+      return usageError((error as Error).message.split('. ')[0]);
+    }
+  })();
+  const sources = [parsed.context && '-c', parsed.values && '--values', parsed['cdk-outputs'] && '--cdk-outputs'].filter(Boolean);
+  if (sources.length > 1) usageError(`${sources.join(' and ')} are alternatives: give one source of values`);
+  return parsed;
+}
+
+function usageError(problem: string): never {
+  console.error(`${problem}\n${USAGE}`);
+  process.exit(2);
+}
+
+const args = parseArguments();
+
+function chosenValues(): PlatformValues {
+  if (args['cdk-outputs']) return valuesFromCdkOutputs(args['cdk-outputs']);
+  if (args.values) return valuesFromFile(args.values);
+  // Validated exactly as the CDK app validates it: the same keys, the same messages.
+  return valuesForEnvironment(loadConfigFromContext(contextFromFlags(args.context ?? [])));
+}
 
 try {
-  const values = args['cdk-outputs'] ? valuesFromCdkOutputs(args['cdk-outputs']) : valuesFromFile(args.values);
+  const values = chosenValues();
   rmSync(args.out, { recursive: true, force: true });
   const app = new App({ outdir: args.out, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   addPlatformCharts(app, values);
@@ -37,7 +76,7 @@ try {
     argo.synth();
   }
 } catch (error) {
-  if (!(error instanceof ValuesError)) throw error;
+  if (!(error instanceof ValuesError || error instanceof ConfigError)) throw error;
   console.error(error.message);
   process.exit(1);
 }

@@ -1,5 +1,42 @@
 import { readFileSync } from 'node:fs';
+import { CORE_SERVICES, type CoreServiceName } from '../infra/config/core-services';
+import type { EnvironmentConfig } from '../infra/config/environment-config';
+import { physicalName, uploadsBucketName } from '../infra/config/naming';
 import { ValuesError, platformValuesFrom, validateValues, type ChartInputs, type PlatformValues } from './values';
+
+/** What only a deploy knows, spelled so that nobody mistakes it for a real value. */
+export const NOT_DEPLOYED = { account: '123456789012', region: 'us-east-1', marker: 'not-deployed' } as const;
+
+/**
+ * Values to review an environment's charts before (or without) a deploy: `npm run synth -- -c env=prod`.
+ * They go through platformValuesFrom like the deployed ones, so only the inputs differ:
+ *
+ * - from the environment config: the VPC CIDR (network.cidr, `-c vpcCidr`) that the NetworkPolicies
+ *   allow, the load balancer's certificate (`-c apiCertificateArn`; absent: plain HTTP), and the names
+ *   derived from the environment's name (event bus, uploads bucket, database cluster);
+ * - placeholders (NOT_DEPLOYED) for what a deploy decides: the account and region, the database
+ *   endpoint and secret, the image tags (asset hashes), and the Auto Mode node pool's nodeSelector
+ *   (left out). `--cdk-outputs` after a deploy has the real ones.
+ */
+export function valuesForEnvironment(config: EnvironmentConfig): PlatformValues {
+  const { account, region, marker } = NOT_DEPLOYED;
+  const inputs: ChartInputs = {
+    region,
+    vpcCidr: config.network.cidr,
+    databaseHost: `${physicalName(config, 'db')}.cluster-${marker}.${region}.rds.amazonaws.com`,
+    // Aurora PostgreSQL's port and the data stack's database name: the same in every environment.
+    databasePort: '5432',
+    databaseName: 'platform',
+    databaseSecretArn: `arn:aws:secretsmanager:${region}:${account}:secret:${marker}`,
+    uploadsBucket: uploadsBucketName(config, account, region),
+    eventBusName: physicalName(config, 'events'),
+    images: Object.fromEntries(
+      CORE_SERVICES.map((name) => [name, `${account}.dkr.ecr.${region}.amazonaws.com/cdk-hnb659fds-container-assets-${account}-${region}:${name}-${marker}`]),
+    ) as Record<CoreServiceName, string>,
+    certificateArn: config.cluster.apiCertificateArn,
+  };
+  return validateValues(platformValuesFrom(inputs), `environment "${config.name}" (infra/config/environments.ts)`);
+}
 
 /** Values written by hand (or by a pipeline): a JSON file of the PlatformValues shape. */
 export function valuesFromFile(path: string): PlatformValues {

@@ -6,7 +6,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadEnvironmentConfig } from '../infra/config/load-config';
+import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
 import { readDeploymentNeeds } from './preflight/assembly';
 import { DEFAULT_TOOLKIT_STACK_NAME, type AwsClients } from './preflight/aws-checks';
 import { runPreflightChecks } from './preflight/checklist';
@@ -50,7 +50,8 @@ export async function preflight(argv: readonly string[], deps: PreflightDeps): P
   }
   let config;
   try {
-    config = loadEnvironmentConfig((key) => options.context.get(key));
+    // As the CDK app does: a mistyped -c key stops here, naming the key it was probably meant as.
+    config = loadConfigFromContext(options.context);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     deps.printError(error.message);
@@ -74,7 +75,7 @@ export async function preflight(argv: readonly string[], deps: PreflightDeps): P
   return blockers === 0 ? 0 : 1;
 }
 
-function parseOptions(argv: readonly string[]): { context: Map<string, string>; toolkitStackName: string } {
+function parseOptions(argv: readonly string[]): { context: Record<string, string>; toolkitStackName: string } {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -83,14 +84,8 @@ function parseOptions(argv: readonly string[]): { context: Map<string, string>; 
       'toolkit-stack-name': { type: 'string', default: DEFAULT_TOOLKIT_STACK_NAME },
     },
   });
-  const context = new Map<string, string>();
-  for (const assignment of values.context ?? []) {
-    // Split at the first "=" as the CDK CLI does, so values may contain "=".
-    const [key, value] = assignment.split(/=(.*)/, 2);
-    if (value === undefined) throw new Error(`-c ${assignment}: expected <key>=<value>`);
-    context.set(key, value);
-  }
-  if (values.env !== undefined) context.set('env', values.env);
+  const context = contextFromFlags(values.context ?? []);
+  if (values.env !== undefined) context.env = values.env;
   return { context, toolkitStackName: values['toolkit-stack-name'] };
 }
 

@@ -11,8 +11,8 @@ import { ImageStore } from './storage';
  *
  * What throws, and so is retried by Lambda (twice) and then sent to the on-failure destination:
  * S3 errors only. Everything that a retry cannot change is logged, counted and dropped: bad images
- * (ImagesRejected), records that are malformed, outside `uploads/` or whose object is gone
- * (RecordsSkipped). Each record is processed on its own; an S3 failure of one does not stop the
+ * and unsafe keys (ImagesRejected), records that are malformed, outside `uploads/` or whose object
+ * is gone (RecordsSkipped). Each record is processed on its own; an S3 failure of one does not stop the
  * others, and is thrown after all of them have been tried (a retry redoes the whole event, which is
  * harmless: the output keys and bytes are the same).
  */

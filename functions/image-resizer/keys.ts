@@ -23,6 +23,21 @@ export function isUploadKey(key: string): boolean {
 }
 
 /**
+ * Why a key must not be processed, or undefined when it may. A `.` or `..` path segment or a
+ * backslash means something else to the file systems, URL resolvers and consoles that later handle
+ * the thumbnail's key (`thumbnails/../uploads/x` is another object to them); a control character
+ * (C0, DEL, C1) can rewrite a log line or a terminal. S3 stores such keys, so they do arrive.
+ */
+export function unsafeKeyProblem(key: string): string | undefined {
+  const segment = key.split('/').find((part) => part === '.' || part === '..');
+  if (segment !== undefined) return `the key has a "${segment}" path segment`;
+  if (key.includes('\\')) return 'the key has a backslash';
+  const control = /\p{Cc}/u.exec(key);
+  if (control) return `the key has a control character (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  return undefined;
+}
+
+/**
  * The thumbnail's key for an upload: the same path under `thumbnails/`, the source extension replaced
  * by `-<width>.<format extension>`. Deterministic, so a redelivered event overwrites rather than adds:
  *
@@ -33,6 +48,10 @@ export function isUploadKey(key: string): boolean {
 export function thumbnailKey(uploadKey: string, width: number, format: ThumbnailFormat): string {
   if (!isUploadKey(uploadKey)) {
     throw new Error(`Not an upload key: ${uploadKey}`);
+  }
+  const unsafe = unsafeKeyProblem(uploadKey);
+  if (unsafe) {
+    throw new Error(`No thumbnail key from an unsafe key: ${unsafe}`);
   }
   const relative = uploadKey.slice(UPLOADS_PREFIX.length);
   const slash = relative.lastIndexOf('/');

@@ -4,7 +4,7 @@
  */
 
 /** The upload is refused for good: retrying cannot change the answer. */
-export const REJECTION_REASONS = ['unsupported-format', 'too-large', 'too-many-pixels', 'corrupt'] as const;
+export const REJECTION_REASONS = ['unsafe-key', 'unsupported-format', 'too-large', 'too-many-pixels', 'corrupt'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** The record is not work for the resizer. */

@@ -1,13 +1,14 @@
 import type { ResizerConfig } from './config';
-import { contentTypeOf, isUploadKey, thumbnailKey } from './keys';
+import { contentTypeOf, isUploadKey, thumbnailKey, unsafeKeyProblem } from './keys';
 import { ImageRejected, type UploadOutcome } from './outcomes';
 import type { ObjectNotification } from './s3-event';
 import type { ImageStore } from './storage';
 import { inspectImage, renderThumbnails, type Thumbnail } from './thumbnails';
 
 /**
- * Makes the thumbnails of one uploaded object, checking the cheapest things first: the key, then the
- * size (HeadObject, before any download), then the header (before any decoding), then the pixels.
+ * Makes the thumbnails of one uploaded object, checking the cheapest things first: the key (safe, and
+ * under uploads/), then the size (HeadObject, before any download), then the header (before any
+ * decoding), then the pixels.
  *
  * Idempotent without bookkeeping: keys are derived from the upload's key and the bytes from its
  * content, so a redelivered event rewrites the same objects with the same bytes.
@@ -20,6 +21,11 @@ export async function processUpload(
   store: ImageStore,
   config: ResizerConfig,
 ): Promise<UploadOutcome> {
+  const unsafe = unsafeKeyProblem(key);
+  if (unsafe) {
+    // Refused before any S3 call, so no thumbnail key is ever derived from it.
+    return { status: 'rejected', reason: 'unsafe-key', detail: unsafe };
+  }
   if (!isUploadKey(key)) {
     return { status: 'skipped', reason: 'not-an-upload', detail: `key is not an object under uploads/` };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SUPPORTED_KUBERNETES_VERSIONS, type SupportedKubernetesVersion } from './kubernetes';
+import { longestVpcPrefix } from './subnet-layout';
 
 /** CloudWatch Logs only accepts these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -7,8 +8,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 const kubernetesVersions = Object.keys(SUPPORTED_KUBERNETES_VERSIONS) as [SupportedKubernetesVersion, ...SupportedKubernetesVersion[]];
 
 /**
- * An IPv4 CIDR block for the VPC. AWS accepts prefixes /16 to /28; below /22 there is not enough room
- * for the public, private (pods take VPC addresses) and isolated subnets of even two AZs.
+ * An IPv4 CIDR block for the VPC. AWS accepts prefixes /16 to /28; whether a range is large enough
+ * for the subnets depends on the number of AZs (checked below, with longestVpcPrefix).
  */
 const vpcCidr = z.string().refine(
   (value) => {
@@ -16,9 +17,9 @@ const vpcCidr = z.string().refine(
     if (!match) return false;
     const octets = match.slice(1, 5).map(Number);
     const prefix = Number(match[5]);
-    return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 22;
+    return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 28;
   },
-  { message: 'must be an IPv4 CIDR block with a prefix from /16 to /22, e.g. 10.0.0.0/16' },
+  { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16' },
 );
 
 const acmCertificateArn = z
@@ -54,7 +55,7 @@ const clusterCapacity = z.discriminatedUnion(
 export const environmentConfigSchema = z
   .strictObject({
     /** Who answers for this environment's resources and bill; becomes the `owner` tag. */
-    owner: z.string().min(1),
+    owner: z.string().regex(/\S/, { message: 'must not be empty: name the team or person who answers for this environment' }),
     network: z.strictObject({
       cidr: vpcCidr,
       /** Availability zones; the subnets and (in prod) the NAT gateways are spread over them. */
@@ -91,6 +92,14 @@ export const environmentConfigSchema = z
   })
   .superRefine((config, ctx) => {
     const { natGateways, maxAzs } = config.network;
+    const longestPrefix = longestVpcPrefix(maxAzs);
+    if (Number(config.network.cidr.split('/')[1]) > longestPrefix) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'cidr'],
+        message: `is too small for the subnets of ${maxAzs} AZs (network.maxAzs): use a prefix from /16 to /${longestPrefix}, e.g. 10.0.0.0/${longestPrefix}`,
+      });
+    }
     if (natGateways < 1 || natGateways > maxAzs) {
       ctx.addIssue({
         code: 'custom',

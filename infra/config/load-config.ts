@@ -1,3 +1,4 @@
+import { closestKey, isCdkContextKey } from './context-keys';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from './environments';
 import { environmentConfigSchema, type EnvironmentConfig } from './environment-config';
 
@@ -25,8 +26,47 @@ export const CONTEXT_OVERRIDES = {
 
 type ContextKey = keyof typeof CONTEXT_OVERRIDES;
 
+/** Every context key of ours: the environment's name and the overrides. */
+export const CONTEXT_KEYS: readonly string[] = ['env', ...Object.keys(CONTEXT_OVERRIDES)];
+
 /** Reads one context value, e.g. `(key) => app.node.tryGetContext(key)`. */
 export type ContextReader = (key: string) => unknown;
+
+/**
+ * The configuration from all the context an app was given (`app.node.getAllContext()`, or the `-c`
+ * flags of a script): like loadEnvironmentConfig, and a key that is neither ours nor CDK's is refused,
+ * so that a typo (`-c natGateway=2`) stops the synth instead of silently leaving the default.
+ */
+export function loadConfigFromContext(context: Readonly<Record<string, unknown>>): EnvironmentConfig {
+  const unknown = Object.keys(context).filter((key) => !CONTEXT_KEYS.includes(key) && !isCdkContextKey(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map(describeUnknownKey).join('\n'));
+  }
+  return loadEnvironmentConfig((key) => context[key]);
+}
+
+function describeUnknownKey(key: string): string {
+  const suggestion = closestKey(key, CONTEXT_KEYS);
+  return suggestion
+    ? `unknown context key ${JSON.stringify(key)}; did you mean ${JSON.stringify(suggestion)}?`
+    : `unknown context key ${JSON.stringify(key)}; allowed keys: ${CONTEXT_KEYS.join(', ')} (and CDK's own, e.g. @aws-cdk/* feature flags)`;
+}
+
+/**
+ * The context of `-c <key>=<value>` flags, as the CDK CLI reads them: split at the first `=`, the value
+ * a string (loadEnvironmentConfig reads numbers and booleans out of it); a later flag wins.
+ */
+export function contextFromFlags(flags: readonly string[]): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const flag of flags) {
+    const equals = flag.indexOf('=');
+    if (equals < 1) {
+      throw new ConfigError(`-c ${flag}: expected <key>=<value>, e.g. -c env=prod`);
+    }
+    context[flag.slice(0, equals)] = flag.slice(equals + 1);
+  }
+  return context;
+}
 
 /**
  * Resolves the environment named by the `env` context key (default `sandbox`), applies context

@@ -14,8 +14,9 @@ export function physicalName(config: Pick<EnvironmentConfig, 'name'>, suffix: st
 
 /**
  * The uploads bucket's name, unique per account and region. Known to every stack without a
- * cross-stack reference, so the grants to the pods (cluster stack) name it plainly.
+ * cross-stack reference, so the grants to the pods (cluster stack) name it plainly. The account and
+ * region are the deploying stack's (tokens) unless given, e.g. as placeholders for review values.
  */
-export function uploadsBucketName(config: Pick<EnvironmentConfig, 'name'>): string {
-  return `${PROJECT}-${config.name}-uploads-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+export function uploadsBucketName(config: Pick<EnvironmentConfig, 'name'>, account: string = Aws.ACCOUNT_ID, region: string = Aws.REGION): string {
+  return `${PROJECT}-${config.name}-uploads-${account}-${region}`;
 }

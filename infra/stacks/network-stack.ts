@@ -4,6 +4,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { removalPolicyOf } from '../config/removal';
+import { SUBNET_LAYOUT } from '../config/subnet-layout';
+
+const SUBNET_TYPES = {
+  public: ec2.SubnetType.PUBLIC,
+  private: ec2.SubnetType.PRIVATE_WITH_EGRESS,
+  isolated: ec2.SubnetType.PRIVATE_ISOLATED,
+} as const satisfies Record<(typeof SUBNET_LAYOUT)[number]['kind'], ec2.SubnetType>;
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -33,12 +40,7 @@ export class NetworkStack extends Stack {
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
       restrictDefaultSecurityGroup: true,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        // Pods take VPC addresses (VPC CNI / Auto Mode), so the private subnets are the large ones.
-        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
-        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-      ],
+      subnetConfiguration: SUBNET_LAYOUT.map(({ name, kind, cidrMask }) => ({ name, subnetType: SUBNET_TYPES[kind], cidrMask })),
       flowLogs: {
         All: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL },
       },

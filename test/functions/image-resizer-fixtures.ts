@@ -67,6 +67,26 @@ export const truncated = (image: Buffer, fraction = 0.5): Buffer => image.subarr
 
 export const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
 
+// ---------------------------------------------------------------- keys S3 stores and the resizer refuses
+
+/**
+ * Upload keys that must never name a thumbnail: `.`/`..` path segments, backslashes and control
+ * characters. S3 accepts every one of them. [what, key, the problem reported]
+ */
+export const UNSAFE_KEYS: readonly (readonly [string, string, string])[] = [
+  ['a ".." segment out of uploads/', 'uploads/../thumbnails/x.png', 'the key has a ".." path segment'],
+  ['".." segments climbing back', 'uploads/a/../../b.png', 'the key has a ".." path segment'],
+  ['a key ending in ".."', 'uploads/a/..', 'the key has a ".." path segment'],
+  ['a "." segment', 'uploads/./a.png', 'the key has a "." path segment'],
+  ['a backslash', 'uploads/a\\b.png', 'the key has a backslash'],
+  ['a Windows-style ".." escape', 'uploads/..\\..\\x.png', 'the key has a backslash'],
+  ['a NUL', 'uploads/a\u0000.png', 'the key has a control character (U+0000)'],
+  ['a newline forging a log line', 'uploads/a\n{"level":"INFO"}.png', 'the key has a control character (U+000A)'],
+  ['an ANSI escape', 'uploads/\u001b[2Ja.png', 'the key has a control character (U+001B)'],
+  ['DEL', 'uploads/a\u007f.png', 'the key has a control character (U+007F)'],
+  ['a C1 control (NEL)', 'uploads/a\u0085.png', 'the key has a control character (U+0085)'],
+];
+
 // ---------------------------------------------------------------- S3 events
 
 export const BUCKET = 'hybrid-platform-uploads';

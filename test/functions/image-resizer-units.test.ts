@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import { THUMBNAIL_FORMATS } from '../../functions/image-resizer/config';
-import { contentTypeOf, decodeEventKey, isUploadKey, thumbnailKey } from '../../functions/image-resizer/keys';
+import { contentTypeOf, decodeEventKey, isUploadKey, thumbnailKey, unsafeKeyProblem } from '../../functions/image-resizer/keys';
 import { ImageRejected } from '../../functions/image-resizer/outcomes';
 import { parseS3Event } from '../../functions/image-resizer/s3-event';
 import { inspectImage, renderThumbnails } from '../../functions/image-resizer/thumbnails';
-import { SVG, encodeEventKey, pngClaiming, s3Event, s3Record, solidPng } from './image-resizer-fixtures';
+import { SVG, UNSAFE_KEYS, encodeEventKey, pngClaiming, s3Event, s3Record, solidPng } from './image-resizer-fixtures';
 
 describe('thumbnail keys', () => {
   it.each([
@@ -24,6 +24,18 @@ describe('thumbnail keys', () => {
     expect(isUploadKey(key)).toBe(false);
     expect(() => thumbnailKey(key, 128, 'webp')).toThrow('Not an upload key');
   });
+
+  it.each(UNSAFE_KEYS)('refuses a key with %s: %j', (_what, key, problem) => {
+    expect(unsafeKeyProblem(key)).toBe(problem);
+    expect(() => thumbnailKey(key, 128, 'webp')).toThrow(`No thumbnail key from an unsafe key: ${problem}`);
+  });
+
+  it.each(['uploads/..png', 'uploads/a..b.png', 'uploads/.hidden', 'uploads/.../x.png', 'uploads/dir.with.dots/photo', 'uploads/my photos/été.png', 'uploads/tab-free name.png'])(
+    'accepts %j, whose dots are no path segment of their own',
+    (key) => {
+      expect(unsafeKeyProblem(key)).toBeUndefined();
+    },
+  );
 
   it('gives each output format its Content-Type', () => {
     expect(THUMBNAIL_FORMATS.map(contentTypeOf)).toEqual(['image/webp', 'image/jpeg', 'image/png', 'image/avif']);

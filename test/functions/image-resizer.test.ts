@@ -7,6 +7,7 @@ import {
   BUCKET,
   FakeBucket,
   SVG,
+  UNSAFE_KEYS,
   captureConsole,
   lambdaContext,
   noisePng,
@@ -188,6 +189,27 @@ describe('image-resizer: bad input is rejected, logged and counted, never thrown
     expect(rejections()).toEqual([{ value: 1, reason }]);
     expect(logged('Upload rejected')).toEqual([expect.objectContaining({ reason, objectKey: 'uploads/bad.png', level: 'WARN' })]);
     expect(captured.metrics('ThumbnailsWritten')).toEqual([]);
+  });
+
+  it.each(UNSAFE_KEYS)('a key with %s (%j): unsafe-key, before any S3 call, and nothing written', async (_what, key, problem) => {
+    bucket.put(key, await solidPng(300, 200)); // a good image: only its key is wrong
+
+    await expect(invoke(s3Event(s3Record(key)))).resolves.toBeUndefined();
+
+    expect(s3.calls()).toHaveLength(0);
+    expect(bucket.keys()).toEqual([key]);
+    expect(rejections()).toEqual([{ value: 1, reason: 'unsafe-key' }]);
+    expect(logged('Upload rejected')).toEqual([expect.objectContaining({ reason: 'unsafe-key', detail: problem, objectKey: key, level: 'WARN' })]);
+    expect(captured.metrics('ThumbnailsWritten')).toEqual([]);
+  });
+
+  it('rejects the unsafe keys of a batch and still makes the thumbnails of the safe ones', async () => {
+    bucket.put('uploads/good.png', await solidPng(300, 200));
+
+    await invoke(s3Event(...UNSAFE_KEYS.map(([, key]) => s3Record(key)), s3Record('uploads/good.png')));
+
+    expect(bucket.keys('thumbnails/')).toEqual(['thumbnails/good-128.webp', 'thumbnails/good-512.webp']);
+    expect(rejections()).toEqual(UNSAFE_KEYS.map(() => ({ value: 1, reason: 'unsafe-key' })));
   });
 
   it('rejects an object over MAX_INPUT_BYTES from its HeadObject size, without downloading it', async () => {

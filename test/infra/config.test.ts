@@ -1,7 +1,19 @@
-import { ConfigError, loadEnvironmentConfig } from '../../infra/config/load-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closestKey, editDistance, isCdkContextKey } from '../../infra/config/context-keys';
+import { CONTEXT_KEYS, ConfigError, contextFromFlags, loadConfigFromContext, loadEnvironmentConfig } from '../../infra/config/load-config';
 import { ENVIRONMENTS } from '../../infra/config/environments';
 
 const load = (context: Record<string, unknown>) => () => loadEnvironmentConfig((key) => context[key]);
+const loadAll = (context: Record<string, unknown>) => () => loadConfigFromContext(context);
+const errorOf = (run: () => unknown): Error => {
+  try {
+    run();
+  } catch (caught) {
+    return caught as Error;
+  }
+  throw new Error('expected a ConfigError');
+};
 
 describe('environment configuration', () => {
   it('defaults to the sandbox environment', () => {
@@ -17,9 +29,15 @@ describe('environment configuration', () => {
   });
 
   it('rejects a malformed CIDR block', () => {
-    expect(load({ vpcCidr: '10.0.0.0/33' })).toThrow(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block with a prefix from \/16 to \/22/);
+    expect(load({ vpcCidr: '10.0.0.0/33' })).toThrow(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block with a prefix from \/16 to \/28/);
     expect(load({ vpcCidr: '300.0.0.0/16' })).toThrow(ConfigError);
     expect(load({ vpcCidr: '10.0.0.0/26' })).toThrow(ConfigError);
+  });
+
+  it('refuses a VPC range too small for the subnets of its AZs, naming the longest prefix that fits', () => {
+    expect(load({ vpcCidr: '10.0.0.0/19' })).toThrow(/network\.cidr \(from -c vpcCidr\): is too small for the subnets of 2 AZs \(network\.maxAzs\): use a prefix from \/16 to \/18/);
+    expect(load({ env: 'prod', vpcCidr: '10.0.0.0/18' })).toThrow(/is too small for the subnets of 3 AZs \(network\.maxAzs\): use a prefix from \/16 to \/17/);
+    expect(load({ env: 'prod', vpcCidr: '10.0.0.0/17' })().network.cidr).toBe('10.0.0.0/17');
   });
 
   it('rejects a NAT gateway count outside 1 to the number of AZs', () => {
@@ -62,16 +80,106 @@ describe('environment configuration', () => {
     expect(load({ adminRoleArn: arn })().cluster.adminRoleArn).toBe(arn);
   });
 
+  it('rejects an empty owner, naming the key in words a person reads', () => {
+    expect(load({ owner: '' })).toThrow(
+      new ConfigError(
+        'Invalid configuration for environment "sandbox" (infra/config/environments.ts):\n' +
+          '  - owner (from -c owner): must not be empty: name the team or person who answers for this environment',
+      ),
+    );
+    expect(load({ owner: '   ' })).toThrow(/owner \(from -c owner\): must not be empty/);
+  });
+
   it('reports every bad key at once', () => {
-    const error = (() => {
-      try {
-        load({ vpcCidr: 'nope', budgetEmail: 'nope' })();
-      } catch (caught) {
-        return caught as Error;
-      }
-      throw new Error('expected a ConfigError');
-    })();
+    const error = errorOf(load({ vpcCidr: 'nope', budgetEmail: 'nope' }));
     expect(error.message).toMatch(/network\.cidr/);
     expect(error.message).toMatch(/budget\.alertEmail/);
+  });
+});
+
+describe('context keys', () => {
+  /** What `cdk synth` hands the app besides the user's flags (seen with a debug print of app.node.getAllContext()). */
+  const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')).context;
+  const cliContext = {
+    ...cdkJsonContext,
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:version-reporting': true,
+    'aws:cdk:bundling-stacks': ['**'],
+  };
+
+  it('stops on a mistyped key, suggesting the key it was probably meant as', () => {
+    expect(loadAll({ ...cliContext, natGateway: '2' })).toThrow(new ConfigError('unknown context key "natGateway"; did you mean "natGateways"?'));
+  });
+
+  it.each([
+    ['envv', 'env'],
+    ['Env', 'env'],
+    ['vpccidr', 'vpcCidr'],
+    ['ownr', 'owner'],
+    ['budgetEmial', 'budgetEmail'],
+    ['kubernetesVerison', 'kubernetesVersion'],
+    ['apiCertificateArns', 'apiCertificateArn'],
+  ])('suggests %s -> %s', (typo, meant) => {
+    expect(loadAll({ [typo]: 'x' })).toThrow(`unknown context key "${typo}"; did you mean "${meant}"?`);
+  });
+
+  it('lists the allowed keys when an unknown key is close to none of them', () => {
+    expect(loadAll({ region: 'eu-west-1' })).toThrow(
+      new ConfigError(
+        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
+      ),
+    );
+  });
+
+  it('reports every unknown key, one per line, before validating any value', () => {
+    expect(errorOf(loadAll({ natGateway: 'many', foo: '1', env: 'staging' })).message).toBe(
+      ['unknown context key "natGateway"; did you mean "natGateways"?', `unknown context key "foo"; allowed keys: ${CONTEXT_KEYS.join(', ')} (and CDK's own, e.g. @aws-cdk/* feature flags)`].join('\n'),
+    );
+  });
+
+  it('accepts what the CDK CLI passes: cdk.json feature flags, its aws:cdk switches, cached lookups', () => {
+    const context = {
+      ...cliContext,
+      'aws-cdk:enableDiffNoFail': true,
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a', 'eu-west-1b'],
+      'ssm:account=123456789012:parameterName=/x:region=eu-west-1': 'value',
+      'acknowledged-issue-numbers': [12345],
+      'cli-telemetry': false,
+      env: 'prod',
+      natGateways: '2',
+    };
+    expect(loadAll(context)()).toMatchObject({ name: 'prod', network: { natGateways: 2 } });
+  });
+
+  it('counts as ours exactly env and the overrides, none of which looks like a CDK key', () => {
+    expect(CONTEXT_KEYS).toEqual(['env', 'owner', 'vpcCidr', 'natGateways', 'kubernetesVersion', 'adminRoleArn', 'budgetEmail', 'apiCertificateArn']);
+    expect(CONTEXT_KEYS.filter(isCdkContextKey)).toEqual([]);
+  });
+
+  it('does not take a bare word, or a word with a colon but no lookup, for a CDK key', () => {
+    expect(['natGateway', 'aws', 'cdk', 'vpc:cidr', 'aws:cdk', '@aws-cdk'].filter(isCdkContextKey)).toEqual([]);
+  });
+
+  it('measures typos in edits, a swap of neighbours counting as one', () => {
+    expect(editDistance('natGateway', 'natGateways')).toBe(1);
+    expect(editDistance('ownre', 'owner')).toBe(1);
+    expect(editDistance('', 'env')).toBe(3);
+    expect(editDistance('same', 'same')).toBe(0);
+  });
+
+  it('suggests nothing for a key far from every known one', () => {
+    expect(closestKey('stage', CONTEXT_KEYS)).toBeUndefined();
+    expect(closestKey('e', CONTEXT_KEYS)).toBeUndefined();
+  });
+});
+
+describe('-c flags', () => {
+  it('reads key=value as the CDK CLI does: split at the first =, a later flag winning', () => {
+    expect(contextFromFlags(['env=prod', 'owner=a=b', 'owner=', 'natGateways=1', 'natGateways=2'])).toEqual({ env: 'prod', owner: '', natGateways: '2' });
+  });
+
+  it.each(['env', '=prod'])('rejects %j, which is not key=value', (flag) => {
+    expect(() => contextFromFlags([flag])).toThrow(new ConfigError(`-c ${flag}: expected <key>=<value>, e.g. -c env=prod`));
   });
 });

@@ -1,4 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadEnvironmentConfig } from '../../infra/config/load-config';
+import { longestVpcPrefix } from '../../infra/config/subnet-layout';
+import { NetworkStack } from '../../infra/stacks/network-stack';
 import { platformOf } from './platform-fixture';
 
 describe('network stack', () => {
@@ -17,6 +21,16 @@ describe('network stack', () => {
     for (const index of [0, 1, 2]) {
       prod.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: { 'Fn::Select': [index, { 'Fn::GetAZs': '' }] } });
     }
+  });
+
+  it.each(['sandbox', 'prod'])('fits its subnets into the smallest VPC range the %s config accepts, and not into one half that size', (env) => {
+    const config = loadEnvironmentConfig((key) => (key === 'env' ? env : undefined));
+    // The range is set past validation, which would refuse the second one.
+    const networkWith = (prefix: number) => () =>
+      Template.fromStack(new NetworkStack(new App(), 'Network', { config: { ...config, network: { ...config.network, cidr: `10.0.0.0/${prefix}` } } }));
+    const longest = longestVpcPrefix(platformOf(env as 'sandbox' | 'prod').platform.network.availabilityZones.length);
+    expect(networkWith(longest)().findResources('AWS::EC2::Subnet')).not.toEqual({});
+    expect(networkWith(longest + 1)).toThrow(/SubnetCountExceedsRemainingSpace|exceeds remaining space/);
   });
 
   it('gives public IPs only in the public subnets', () => {

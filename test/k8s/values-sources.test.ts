@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfigFromContext } from '../../infra/config/load-config';
 import type { ChartInputs } from '../../k8s/values';
-import { valuesFromCdkOutputs, valuesFromFile } from '../../k8s/values-sources';
+import { NOT_DEPLOYED, valuesForEnvironment, valuesFromCdkOutputs, valuesFromFile } from '../../k8s/values-sources';
 
 const scratch = mkdtempSync(join(tmpdir(), 'values-'));
 const writeJson = (name: string, content: unknown) => {
@@ -74,5 +75,46 @@ describe('chart values from a values file', () => {
   it('rejects unknown keys', () => {
     const path = writeJson('extra.json', { ...JSON.parse(JSON.stringify(valuesFromFile('k8s/values/example.json'))), replicas: 3 });
     expect(() => valuesFromFile(path)).toThrow(/Invalid chart values in .*extra\.json/);
+  });
+});
+
+describe('chart values of an environment, before any deploy', () => {
+  const valuesOf = (context: Record<string, string>) => valuesForEnvironment(loadConfigFromContext(context));
+  const certificate = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('takes the VPC CIDR from the environment, overrides included', () => {
+    expect(valuesOf({}).vpcCidr).toBe('10.0.0.0/16');
+    expect(valuesOf({ env: 'prod' }).vpcCidr).toBe('10.10.0.0/16');
+    expect(valuesOf({ env: 'prod', vpcCidr: '10.20.0.0/17' }).vpcCidr).toBe('10.20.0.0/17');
+  });
+
+  it('names the event bus, the uploads bucket and the database after the environment', () => {
+    const { orders, catalog } = valuesOf({ env: 'prod' }).services;
+    expect(orders.config.EVENT_BUS_NAME).toBe('hybrid-platform-prod-events');
+    expect(catalog.config.UPLOADS_BUCKET).toBe('hybrid-platform-prod-uploads-123456789012-us-east-1');
+    expect(catalog.config.DATABASE_HOST).toBe('hybrid-platform-prod-db.cluster-not-deployed.us-east-1.rds.amazonaws.com');
+  });
+
+  it('gives the load balancer the certificate of -c apiCertificateArn, and none without it', () => {
+    expect(valuesOf({ apiCertificateArn: certificate }).certificateArn).toBe(certificate);
+    expect(valuesOf({}).certificateArn).toBeUndefined();
+  });
+
+  it('marks what only a deploy knows as not deployed, in values the charts accept', () => {
+    const values = valuesOf({ env: 'prod' });
+    expect(values.services.catalog.image).toMatch(/:catalog-not-deployed$/);
+    expect(values.services.orders.config.DATABASE_SECRET_ARN).toContain(NOT_DEPLOYED.marker);
+    expect(values.services.orders.config.AWS_REGION).toBe(NOT_DEPLOYED.region);
+    expect(values.nodeSelector).toBeUndefined();
+  });
+
+  it('maps the inputs as a deploy does: the same keys as the values from cdk deploy --outputs-file', () => {
+    const path = writeJson('outputs-shape.json', { cluster: { ChartInputs: JSON.stringify(inputs) } });
+    const deployed = valuesFromCdkOutputs(path);
+    const reviewed = valuesOf({});
+    for (const name of ['catalog', 'orders'] as const) {
+      expect(Object.keys(reviewed.services[name].config).sort()).toEqual(Object.keys(deployed.services[name].config).sort());
+    }
+    expect(reviewed.namespace).toBe(deployed.namespace);
   });
 });

@@ -316,6 +316,13 @@ describe('npm run preflight', () => {
       expect(exitCode).toBe(2);
     });
 
+    it('exits 2 on a mistyped -c key, suggesting the key it was meant as, before calling AWS', async () => {
+      const { exitCode, errors } = await runPreflight(['-c', 'natGateway=2']);
+      expect(errors).toBe('unknown context key "natGateway"; did you mean "natGateways"?');
+      expect(sts.calls()).toHaveLength(0);
+      expect(exitCode).toBe(2);
+    });
+
     it('exits 2 on a -c that is not key=value', async () => {
       const { exitCode, errors } = await runPreflight(['-c', 'natGateways']);
       expect(errors).toContain('-c natGateways: expected <key>=<value>');

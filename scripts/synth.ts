@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
+
+/**
+ * `npm run synth`: the CloudFormation (`cdk synth`, into cdk.out/) and the Kubernetes manifests
+ * (k8s/synth.ts, into dist/k8s/) of one environment, both from the same `-c` flags:
+ *
+ *   npm run synth                                   the sandbox environment
+ *   npm run synth -- -c env=prod -c natGateways=2   another environment, with overrides
+ *   npm run synth -- --cdk-out <dir> --k8s-out <dir> other output folders
+ *
+ * The flags are validated once here, before either half runs (so a typo writes nothing), and then
+ * again by each half, with the same code (infra/config/load-config.ts).
+ * Exits 2 on bad arguments, 1 on bad configuration, else with the first failing half's code.
+ */
+const ROOT = resolve(__dirname, '..');
+const USAGE = 'usage: npm run synth -- [-c <key>=<value> ...] [--cdk-out <dir>] [--k8s-out <dir>]';
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        context: { type: 'string', short: 'c', multiple: true, default: [] },
+        'cdk-out': { type: 'string', default: 'cdk.out' },
+        'k8s-out': { type: 'string', default: 'dist/k8s' },
+      },
+    }).values;
+  } catch (error) {
+    if (!String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw error;
+    // Node's message goes on to explain `--` and positionals; its first sentence says what is wrong.
+    console.error(`${(error as Error).message.split('. ')[0]}\n${USAGE}`);
+    return process.exit(2);
+  }
+}
+
+const args = parseArguments();
+try {
+  loadConfigFromContext(contextFromFlags(args.context));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+const contextFlags = args.context.flatMap((flag) => ['-c', flag]);
+const halves = [
+  [join(ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', resolve(args['cdk-out']), ...contextFlags],
+  ['--import', 'tsx', join(ROOT, 'k8s/synth.ts'), '--out', resolve(args['k8s-out']), ...contextFlags],
+];
+for (const argv of halves) {
+  // From the project folder, where cdk.json is; the output folders are resolved against the caller's.
+  const { status } = spawnSync(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}

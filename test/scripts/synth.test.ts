@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+
+describe('npm run synth -- -c env=prod', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'hybrid-synth-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('synthesizes the chosen environment in both halves, CloudFormation and Kubernetes, with the same overrides', () => {
+    const cdkOut = join(scratch, 'cdk.out');
+    const k8sOut = join(scratch, 'k8s');
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/synth.ts', '-c', 'env=prod', '-c', 'vpcCidr=10.20.0.0/16', '-c', 'natGateways=2', '--cdk-out', cdkOut, '--k8s-out', k8sOut],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } },
+    );
+    // On failure, show why (bundling writes progress to stderr even on success).
+    expect(result.status === 0 ? 0 : result.stderr).toBe(0);
+
+    const templates = readdirSync(cdkOut).filter((file) => file.endsWith('.template.json'));
+    expect(templates.sort()).toEqual(['cluster', 'cost-guardrails', 'data', 'functions', 'network'].map((concern) => `hybrid-platform-prod-${concern}.template.json`));
+    const network = JSON.parse(readFileSync(join(cdkOut, 'hybrid-platform-prod-network.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { CidrBlock?: string } }> };
+    const resources = Object.values(network.Resources);
+    expect(resources.find(({ Type }) => Type === 'AWS::EC2::VPC')?.Properties.CidrBlock).toBe('10.20.0.0/16');
+    expect(resources.filter(({ Type }) => Type === 'AWS::EC2::NatGateway')).toHaveLength(2);
+
+    const platformChart = readFileSync(join(k8sOut, '0000-platform.yaml'), 'utf8');
+    expect(platformChart).toContain('cidr: 10.20.0.0/16');
+    expect(readFileSync(join(k8sOut, '0002-orders.yaml'), 'utf8')).toContain('EVENT_BUS_NAME: hybrid-platform-prod-events');
+  });
+});
