@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { orderPlacedDetailSchema } from '../../functions/shared/order-events';
-import { idSchema, type ServiceDeps } from '../kit';
+import { errorBody, HttpError, idSchema, type ServiceDeps } from '../kit';
 import type { CatalogConfigShape } from './config';
 import { thumbnailKeysFor, UPLOAD_CONTENT_TYPES, uploadKeyFor, type UploadContentType } from './images';
 import type { Presigner } from './presign';
@@ -16,9 +16,9 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** Deep OFFSET pages get slow; a client that needs more should filter (a future cursor), not skip. */
 export const MAX_OFFSET = 10_000;
 
-// PostgreSQL text cannot hold U+0000; a name also needs one visible character.
-const NO_NUL = '^[^\\u0000]*$';
-const NOT_BLANK_NO_NUL = '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$';
+// A name a shopper can see: at least one character that is not white space. (What PostgreSQL cannot
+// store at all, e.g. U+0000, the kit refuses for every field: services/kit/input-guard.ts.)
+const VISIBLE = '\\S';
 
 const idParams = {
   type: 'object',
@@ -32,8 +32,8 @@ const createProductBody = {
   required: ['name', 'priceCents', 'currency'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200, pattern: NOT_BLANK_NO_NUL },
-    description: { type: 'string', maxLength: 5000, pattern: NO_NUL },
+    name: { type: 'string', minLength: 1, maxLength: 200, pattern: VISIBLE },
+    description: { type: 'string', maxLength: 5000 },
     priceCents: { type: 'integer', minimum: 0, maximum: MAX_PRICE_CENTS },
     currency: { type: 'string', enum: CURRENCIES },
   },
@@ -57,7 +57,7 @@ const productResponse = {
   type: 'object',
   required: ['id', 'name', 'description', 'priceCents', 'currency', 'imageKey', 'thumbnails', 'createdAt'],
   properties: {
-    id: { type: 'string' },
+    id: idSchema,
     name: { type: 'string' },
     description: { type: 'string' },
     priceCents: { type: 'integer' },
@@ -81,7 +81,20 @@ const uploadResponse = {
   properties: { uploadUrl: { type: 'string' }, key: { type: 'string' }, expiresIn: { type: 'integer' } },
 } as const;
 
-// The query string arrives as strings (the kit's validator does not coerce), so it is parsed here.
+/**
+ * Which query parameters there are, for the validator (anything else is refused) and the OpenAPI
+ * document. Their values are parsed by pageQuery below: they arrive as strings (the kit's validator
+ * does not coerce), or as an array when repeated.
+ */
+const pageQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { description: `Products per page, an integer from 1 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}.` },
+    offset: { description: `Products to skip, an integer from 0 to ${MAX_OFFSET}; default 0.` },
+  },
+} as const;
+
 const pageNumber = (name: string, min: number, max: number, fallback: number) =>
   z
     .unknown()
@@ -93,16 +106,12 @@ const pageNumber = (name: string, min: number, max: number, fallback: number) =>
       return z.NEVER;
     });
 
-const pageQuery = z.strictObject(
-  {
-    limit: pageNumber('limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
-    offset: pageNumber('offset', 0, MAX_OFFSET, 0),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown query parameter(s): ${issue.keys.join(', ')} (allowed: limit, offset)` : undefined) },
-);
+const pageQuery = z.object({
+  limit: pageNumber('querystring/limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+  offset: pageNumber('querystring/offset', 0, MAX_OFFSET, 0),
+});
 
-const badRequest = (reply: FastifyReply, message: string) => reply.status(400).send({ error: 'Bad Request', message });
-const notFound = (reply: FastifyReply, id: string) => reply.status(404).send({ error: 'Not Found', message: `No product ${id}` });
+const notFound = (reply: FastifyReply, id: string) => reply.status(404).send(errorBody(404, `No product ${id}`));
 
 export interface CatalogRoutesOptions {
   readonly repository: CatalogRepository;
@@ -118,9 +127,11 @@ export function registerCatalogRoutes(app: FastifyInstance, { repository, presig
     return { ...product, thumbnails };
   };
 
-  app.get('/products', { schema: { response: { 200: listResponse } } }, async (request, reply) => {
+  app.get('/products', { schema: { querystring: pageQuerySchema, response: { 200: listResponse } } }, async (request) => {
     const query = pageQuery.safeParse(request.query ?? {});
-    if (!query.success) return badRequest(reply, query.error.issues.map((issue) => issue.message).join('; '));
+    if (!query.success) {
+      throw new HttpError(400, query.error.issues.map((issue) => issue.message).join('; '), `querystring/${String(query.error.issues[0].path[0])}`);
+    }
     const products = await repository.listProducts(query.data);
     return { products: await Promise.all(products.map(present)), ...query.data };
   });

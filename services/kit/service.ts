@@ -5,6 +5,7 @@ import { createPool } from './database';
 import { createHttpServer } from './http';
 import { registerMetrics } from './metrics';
 import { runMigrations, type Migration } from './migrations';
+import { registerOpenApi } from './openapi';
 
 /** Work a service runs beside its HTTP server (e.g. the outbox relay); stopped before the pool closes. */
 export interface BackgroundTask {
@@ -60,6 +61,8 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
     const applied = await runMigrations(pool, definition.name, definition.migrations);
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
 
+    // First: the document describes the routes added after it.
+    await registerOpenApi(app, definition.name);
     app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
     // Ready means started and not shutting down; the database is deliberately left out. A database
     // blip would fail every replica's probe at once and pull them all out of the load balancer, even

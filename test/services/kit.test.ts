@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ConfigError, loadConfig, runMigrations, startService, type RunningService } from '../../services/kit';
+import { ConfigError, loadConfig, OPENAPI_PATH, runMigrations, startService, type RunningService } from '../../services/kit';
 import { slowService } from './fixtures/slow-service';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
@@ -83,10 +83,47 @@ describe('the HTTP rules every service gets', () => {
   const post = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     service.app.inject({ method: 'POST', url: '/work', payload, headers });
 
-  it('rejects unknown fields with 400 and a reason', async () => {
+  it('rejects unknown fields with 400, naming the field', async () => {
     const response = await post(JSON.stringify({ id: 'a', extra: true }));
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/must NOT have additional properties/);
+    expect(response.json()).toEqual({ error: 'Bad Request', message: 'body/extra is not allowed', field: 'body/extra' });
+  });
+
+  it('names a missing field', async () => {
+    const response = await post('{}');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'Bad Request', message: 'body/id is required', field: 'body/id' });
+  });
+
+  it('lists every problem of a body, and names the first as the field', async () => {
+    const response = await post(JSON.stringify({ id: '', more: 1 }));
+    expect(response.json()).toEqual({ error: 'Bad Request', message: 'body/more is not allowed; body/id must NOT have fewer than 1 characters', field: 'body/more' });
+  });
+
+  it('refuses a NUL character at any depth of the body, even where the schema does not look, naming its path', async () => {
+    const response = await post(JSON.stringify({ id: 'a', extra: { list: [1, 'x\u0000'] } }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'Bad Request', message: expect.stringMatching(/^body\/extra\/list\/1: .*U\+0000/), field: 'body/extra/list/1' });
+  });
+
+  it('refuses a lone UTF-16 surrogate in a key of the body', async () => {
+    const response = await post('{"id":"a","\\udc00":1}');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'Bad Request', message: expect.stringMatching(/surrogate/), field: 'body/\\udc00' });
+  });
+
+  it('refuses a NUL character in the query string of a route that reads none', async () => {
+    const response = await service.app.inject({ method: 'POST', url: '/work?note=a%00b', payload: JSON.stringify({ id: 'query' }), headers: { 'content-type': 'application/json' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ field: 'querystring/note' });
+    const { rows } = await service.pool.query("SELECT count(*)::int AS n FROM jobs WHERE id = 'query'");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const response = await post('id=a', { 'content-type': 'text/plain' });
+    expect(response.statusCode).toBe(415);
+    expect(response.json()).toEqual({ error: 'Unsupported Media Type', message: expect.stringMatching(/application\/json.*text\/plain/) });
   });
 
   it('rejects malformed JSON with 400', async () => {
@@ -103,7 +140,17 @@ describe('the HTTP rules every service gets', () => {
   it('answers unknown routes with 404 and echoes the request id', async () => {
     const response = await service.app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'req-123' } });
     expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: 'Not Found', message: 'No route for GET /nope' });
     expect(response.headers['x-request-id']).toBe('req-123');
+  });
+
+  it('serves an OpenAPI document of its routes, titled with the service name', async () => {
+    const response = await service.app.inject({ method: 'GET', url: OPENAPI_PATH });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: 'slow-fixture' } });
+    expect(document.paths['/work'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['id'], additionalProperties: false });
+    expect(Object.keys(document.paths)).not.toContain(OPENAPI_PATH);
   });
 
   it('reports liveness, readiness and Prometheus metrics', async () => {
