@@ -31,7 +31,7 @@ const events: Record<string, () => unknown> = {
     const detail = {
       orderId: randomUUID(),
       customerEmail: 'buyer@example.com',
-      items: [{ productId: 'p-1', quantity: 2, unitPriceCents: 1250 }],
+      items: [{ productId: randomUUID(), quantity: 2, unitPriceCents: 1250 }],
       totalCents: 2500,
       currency: 'USD',
       placedAt: new Date().toISOString(),

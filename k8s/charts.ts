@@ -6,10 +6,17 @@ import type { CoreApiWorkloadProps } from './core-api-workload';
 import { PlatformChart } from './platform-chart';
 import type { PlatformValues } from './values';
 
+interface CoreApiShape {
+  readonly workload: Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config' | 'nodeSelector' | 'https'>;
+  /** The core APIs it calls over HTTP; the platform chart opens exactly these connections. @default - none */
+  readonly calls?: readonly CoreServiceName[];
+}
+
 /** What differs between the sample core APIs; everything else is the CoreApiWorkload default. */
-const CORE_API_SHAPES: Record<CoreServiceName, Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config' | 'nodeSelector' | 'https'>> = {
-  catalog: { publicPathPrefix: '/products' },
-  orders: { publicPathPrefix: '/orders' },
+const CORE_API_SHAPES: Record<CoreServiceName, CoreApiShape> = {
+  catalog: { workload: { publicPathPrefix: '/products' } },
+  // Orders prices every order by asking the catalog (CATALOG_URL, see values.ts).
+  orders: { workload: { publicPathPrefix: '/orders' }, calls: ['catalog'] },
 };
 
 export interface PlatformCharts {
@@ -24,9 +31,11 @@ export interface PlatformCharts {
  * Chart ids become file names in dist/k8s/.
  */
 export function addPlatformCharts(scope: Construct, values: PlatformValues): PlatformCharts {
-  const platform = new PlatformChart(scope, 'platform', { namespace: values.namespace, vpcCidr: values.vpcCidr, certificateArn: values.certificateArn });
+  const names = Object.keys(CORE_API_SHAPES) as CoreServiceName[];
+  const apiCalls = names.flatMap((from) => (CORE_API_SHAPES[from].calls ?? []).map((to) => ({ from, to })));
+  const platform = new PlatformChart(scope, 'platform', { namespace: values.namespace, vpcCidr: values.vpcCidr, certificateArn: values.certificateArn, apiCalls });
   const services = Object.fromEntries(
-    (Object.keys(CORE_API_SHAPES) as CoreServiceName[]).map((name) => {
+    names.map((name) => {
       const chart = new CoreApiChart(scope, name, {
         namespace: values.namespace,
         name,
@@ -34,7 +43,7 @@ export function addPlatformCharts(scope: Construct, values: PlatformValues): Pla
         config: values.services[name].config,
         nodeSelector: values.nodeSelector,
         https: values.certificateArn !== undefined,
-        ...CORE_API_SHAPES[name],
+        ...CORE_API_SHAPES[name].workload,
       });
       chart.addDependency(platform);
       return [name, chart];

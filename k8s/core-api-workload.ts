@@ -10,6 +10,9 @@ export const TRAFFIC_LABELS = {
   toDatabase: 'hybrid-platform.dev/egress-to-database',
 } as const;
 
+/** Names a core API's pods: the platform chart's NetworkPolicies between core APIs select them by it. */
+export const API_NAME_LABEL = 'app.kubernetes.io/name';
+
 export interface CoreApiWorkloadProps {
   /** The service's name: names every object, and is the ServiceAccount that its Pod Identity association expects. */
   readonly name: string;
@@ -63,7 +66,7 @@ export class CoreApiWorkload extends Construct {
     super(scope, id);
     const port = HTTP_PORT;
     const labels = {
-      'app.kubernetes.io/name': props.name,
+      [API_NAME_LABEL]: props.name,
       'app.kubernetes.io/part-of': 'hybrid-platform',
       [TRAFFIC_LABELS.fromLoadBalancer]: String(props.publicPathPrefix !== undefined),
       [TRAFFIC_LABELS.toDatabase]: String(props.usesDatabase ?? true),

@@ -1,7 +1,13 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { HTTP_PORT, TRAFFIC_LABELS } from './core-api-workload';
+import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from './core-api-workload';
 import { kplus } from './kubernetes-version';
+
+/** One core API calling another over HTTP, e.g. orders asking the catalog for prices. */
+export interface ApiCall {
+  readonly from: string;
+  readonly to: string;
+}
 
 export interface PlatformChartProps extends ChartProps {
   readonly namespace: string;
@@ -9,6 +15,11 @@ export interface PlatformChartProps extends ChartProps {
   readonly vpcCidr: string;
   /** An ACM certificate: the shared load balancer then listens on HTTPS too. @default - HTTP only */
   readonly certificateArn?: string;
+  /**
+   * The calls between core APIs: each opens exactly that connection, out of the caller's pods and into
+   * the callee's, on the HTTP port. @default - none: core APIs cannot reach each other
+   */
+  readonly apiCalls?: readonly ApiCall[];
 }
 
 /** Pod Identity's agent answers on this link-local address (EKS docs, "Pod Identity agent"). */
@@ -67,6 +78,21 @@ export class PlatformChart extends Chart {
       ingress: { rules: [{ peer: vpc, ports: [kplus.NetworkPolicyPort.tcp(HTTP_PORT)] }] },
     });
 
+    // A call between core APIs needs both ends opened: the default deny holds the caller's egress and
+    // the callee's ingress alike. One selector per API, however many calls it takes part in.
+    const apiPods = new Map<string, kplus.Pods>();
+    const podsOf = (api: string) => {
+      const id = `Api${pascal(api)}`;
+      const pods = apiPods.get(api) ?? kplus.Pods.select(this, id, { labels: { [API_NAME_LABEL]: api }, namespaces: kplus.Namespaces.select(this, `${id}Ns`, { names: [namespace] }) });
+      apiPods.set(api, pods);
+      return pods;
+    };
+    for (const { from, to } of props.apiCalls ?? []) {
+      const http = [kplus.NetworkPolicyPort.tcp(HTTP_PORT)];
+      allowIn(`Allow${pascal(from)}To${pascal(to)}`, podsOf(from), { egress: { rules: [{ peer: podsOf(to), ports: http }] } });
+      allowIn(`Allow${pascal(to)}From${pascal(from)}`, podsOf(to), { ingress: { rules: [{ peer: podsOf(from), ports: http }] } });
+    }
+
     // One internet-facing ALB for all public APIs (the group), run by EKS Auto Mode.
     new ApiObject(this, 'IngressClassParams', {
       apiVersion: 'eks.amazonaws.com/v1',
@@ -89,3 +115,6 @@ export class PlatformChart extends Chart {
     });
   }
 }
+
+/** `image-api` → `ImageApi`: construct ids, which the NetworkPolicies' names are made from. */
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, _dash, letter: string) => letter.toUpperCase());

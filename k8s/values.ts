@@ -91,6 +91,9 @@ export interface ChartInputs {
 
 /** The one mapping from AWS-side inputs to chart values, used with tokens and with plain strings alike. */
 export function platformValuesFrom(inputs: ChartInputs): PlatformValues {
+  const namespace = DEFAULT_NAMESPACE;
+  /** A core API as another reaches it: its Service (port 80, core-api-workload.ts), by cluster DNS. */
+  const serviceUrl = (name: CoreServiceName) => `http://${name}.${namespace}.svc.cluster.local`;
   const sharedConfig = {
     AWS_REGION: inputs.region,
     DATABASE_HOST: inputs.databaseHost,
@@ -100,10 +103,10 @@ export function platformValuesFrom(inputs: ChartInputs): PlatformValues {
   };
   const serviceConfig: Record<CoreServiceName, Record<string, string>> = {
     catalog: { UPLOADS_BUCKET: inputs.uploadsBucket },
-    orders: { EVENT_BUS_NAME: inputs.eventBusName },
+    orders: { EVENT_BUS_NAME: inputs.eventBusName, CATALOG_URL: serviceUrl('catalog') },
   };
   return {
-    namespace: DEFAULT_NAMESPACE,
+    namespace,
     vpcCidr: inputs.vpcCidr,
     services: Object.fromEntries(
       CORE_SERVICES.map((name): [CoreServiceName, CoreApiValues] => [

@@ -43,9 +43,12 @@ const LOCAL_ENV: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: 'local',
 };
 
+const CATALOG_PORT = '8081';
+
 export const DEV_SERVICES: readonly DevService[] = [
-  { name: 'catalog', entry: 'services/catalog/main.ts', env: { PORT: '8081' } },
-  { name: 'orders', entry: 'services/orders/main.ts', env: { PORT: '8082', OUTBOX_RELAY_ENABLED: 'false' } },
+  { name: 'catalog', entry: 'services/catalog/main.ts', env: { PORT: CATALOG_PORT } },
+  // Orders prices every order by asking the catalog, as on EKS through its Service (k8s/values.ts).
+  { name: 'orders', entry: 'services/orders/main.ts', env: { PORT: '8082', OUTBOX_RELAY_ENABLED: 'false', CATALOG_URL: `http://127.0.0.1:${CATALOG_PORT}` } },
 ];
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;

@@ -1,6 +1,7 @@
 // A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its
 // locales (the notifier bundle: ~300 KB instead of ~660 KB minified).
 import * as z from 'zod';
+import { ID_PATTERN } from '../../services/kit/ids';
 
 /**
  * The events the orders service publishes to EventBridge, shared by the producer (services/orders,
@@ -16,8 +17,11 @@ export const orderPlacedDetailSchema = z.strictObject({
   items: z
     .array(
       z.strictObject({
-        productId: z.string().min(1).max(64),
+        // The catalog's product id, in the services' one id format (services/kit/ids.ts, a lone constant: the
+        // notifier's bundle gains nothing else).
+        productId: z.string().regex(new RegExp(ID_PATTERN), 'must be a product id (a UUID)'),
         quantity: z.int().min(1).max(1000),
+        // The catalog's price when the order was placed, in `currency`, as is every item's.
         unitPriceCents: z.int().min(0),
       }),
     )

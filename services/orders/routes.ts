@@ -1,27 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { idSchema } from '../kit';
 import { orderPlacedDetailSchema, type OrderPlacedDetail } from '../../functions/shared/order-events';
-import type { Order, OrderItem, OrdersRepository } from './repository';
+import { idSchema, UpstreamUnavailableError } from '../kit';
+import type { CatalogClient } from './catalog-client';
+import { priceOrder, type PricingResult, type RequestedItem } from './pricing';
+import type { Order, OrdersRepository } from './repository';
 
 /**
- * The request limits mirror the OrderPlaced contract (functions/shared/order-events.ts), so that what
- * the API accepts always makes a valid event; the event is still checked against the contract itself
- * before anything is written. Prices are capped as well, so that a total (at most 100 items x 1000 x
- * the price) stays an exact JavaScript integer.
+ * A client says what it orders, never at what price: each product's price and currency come from the
+ * catalog when the order is placed (pricing.ts). The request limits mirror the OrderPlaced contract
+ * (functions/shared/order-events.ts), so that what the API accepts always makes a valid event; the
+ * event is still checked against the contract itself before anything is written.
  */
-const CURRENCIES = ['USD', 'EUR', 'GBP'] as const satisfies readonly OrderPlacedDetail['currency'][];
-export const MAX_UNIT_PRICE_CENTS = 1_000_000_000;
+const CURRENCIES = orderPlacedDetailSchema.shape.currency.options;
+const QUANTITY = { type: 'integer', minimum: 1, maximum: 1000 } as const;
 
-const itemSchema = {
+const requestedItemSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['productId', 'quantity', 'unitPriceCents'],
-  properties: {
-    productId: { type: 'string', minLength: 1, maxLength: 64 },
-    quantity: { type: 'integer', minimum: 1, maximum: 1000 },
-    unitPriceCents: { type: 'integer', minimum: 0, maximum: MAX_UNIT_PRICE_CENTS },
-  },
+  required: ['productId', 'quantity'],
+  properties: { productId: idSchema, quantity: QUANTITY },
 } as const;
 
 const orderSchema = {
@@ -32,7 +30,15 @@ const orderSchema = {
     id: idSchema,
     customerEmail: { type: 'string' },
     currency: { type: 'string', enum: CURRENCIES },
-    items: { type: 'array', items: itemSchema },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['productId', 'quantity', 'unitPriceCents'],
+        properties: { productId: idSchema, quantity: QUANTITY, unitPriceCents: { type: 'integer' } },
+      },
+    },
     totalCents: { type: 'integer' },
     createdAt: { type: 'string', format: 'date-time' },
   },
@@ -41,11 +47,10 @@ const orderSchema = {
 const placeOrderBodySchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['customerEmail', 'currency', 'items'],
+  required: ['customerEmail', 'items'],
   properties: {
     customerEmail: { type: 'string', format: 'email', maxLength: 254 },
-    currency: { type: 'string', enum: CURRENCIES },
-    items: { type: 'array', minItems: 1, maxItems: 100, items: itemSchema },
+    items: { type: 'array', minItems: 1, maxItems: 100, items: requestedItemSchema },
   },
 } as const;
 
@@ -58,38 +63,57 @@ const orderIdParamsSchema = {
 
 interface PlaceOrderBody {
   customerEmail: string;
-  currency: OrderPlacedDetail['currency'];
-  items: OrderItem[];
+  items: RequestedItem[];
 }
 
-export function registerOrderRoutes(app: FastifyInstance, orders: OrdersRepository): void {
-  app.post<{ Body: PlaceOrderBody; Reply: Order | { error: string; message: string } }>(
+interface ErrorBody {
+  error: string;
+  message: string;
+  /** The JSON path of the offending part of the request, e.g. `body/items/0/productId`. */
+  field?: string;
+}
+
+export function registerOrderRoutes(app: FastifyInstance, orders: OrdersRepository, catalog: CatalogClient): void {
+  app.post<{ Body: PlaceOrderBody; Reply: Order | ErrorBody }>(
     '/orders',
     { schema: { body: placeOrderBodySchema, response: { 201: orderSchema } } },
     async (request, reply) => {
-      const { customerEmail, currency, items } = request.body;
-      // The event is complete before the transaction starts: the id is ours, not the database's.
-      const candidate: OrderPlacedDetail = {
+      const { customerEmail, items } = request.body;
+      // The JSON schema above lets through e-mails the contract refuses (its check is stricter, e.g. it
+      // wants a dot in the domain): the client's mistake, told before the catalog is asked anything.
+      const email = orderPlacedDetailSchema.shape.customerEmail.safeParse(customerEmail);
+      if (!email.success) {
+        return reply.status(400).send({ error: 'Bad Request', message: `body/customerEmail: ${email.error.issues[0].message}`, field: 'body/customerEmail' });
+      }
+
+      let pricing: PricingResult;
+      try {
+        pricing = await priceOrder(catalog, items);
+      } catch (error) {
+        if (!(error instanceof UpstreamUnavailableError)) throw error;
+        request.log.warn({ err: error }, 'the catalog could not price the order');
+        return reply
+          .status(503)
+          .header('retry-after', String(error.retryAfterSeconds))
+          .send({ error: 'Service Unavailable', message: `The catalog cannot price the order right now; nothing was placed. Retry in ${error.retryAfterSeconds} s.` });
+      }
+      if (!pricing.ok) return reply.status(422).send({ error: 'Unprocessable Entity', ...pricing.problem });
+
+      // The event is complete before the transaction starts: the id is ours, not the database's. What
+      // the client sent has been validated and the catalog's answers checked, so an event the contract
+      // refuses now is this service's bug: thrown, a logged 500.
+      const event = orderPlacedDetailSchema.parse({
         orderId: randomUUID(),
         customerEmail,
-        items: items.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
-        totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
-        currency,
+        ...pricing.order,
         placedAt: new Date().toISOString(),
-      };
-      const event = orderPlacedDetailSchema.safeParse(candidate);
-      if (!event.success) {
-        // The JSON schema above lets through a few things the contract refuses (its e-mail check is
-        // stricter, e.g. it wants a dot in the domain): still the client's mistake, so a 400.
-        const reasons = event.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-        return reply.status(400).send({ error: 'Bad Request', message: `body ${reasons.join('; ')}` });
-      }
-      const order = await orders.placeOrder(event.data);
+      } satisfies OrderPlacedDetail);
+      const order = await orders.placeOrder(event);
       return reply.status(201).header('location', `/orders/${order.id}`).send(order);
     },
   );
 
-  app.get<{ Params: { id: string }; Reply: Order | { error: string; message: string } }>(
+  app.get<{ Params: { id: string }; Reply: Order | ErrorBody }>(
     '/orders/:id',
     { schema: { params: orderIdParamsSchema, response: { 200: orderSchema } } },
     async (request, reply) => {

@@ -112,8 +112,8 @@ export function orderPlacedDetail(overrides: Partial<OrderPlacedDetail> = {}): O
     orderId: randomUUID(),
     customerEmail: 'ada.lovelace@example.com',
     items: [
-      { productId: 'sku-tea-01', quantity: 2, unitPriceCents: 1250 },
-      { productId: 'sku-cup-07', quantity: 1, unitPriceCents: 499 },
+      { productId: '3f2b8c1e-4d5a-4e6f-9a7b-8c9d0e1f2a3b', quantity: 2, unitPriceCents: 1250 },
+      { productId: 'a1b2c3d4-e5f6-4789-8abc-def012345678', quantity: 1, unitPriceCents: 499 },
     ],
     totalCents: 2999,
     currency: 'EUR',

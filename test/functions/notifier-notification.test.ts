@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { buildNotification, formatMoney } from '../../functions/notifier/notification';
 import { orderPlacedDetail } from './notifier-fixtures';
 
@@ -13,14 +14,14 @@ describe('notifier notification', () => {
   });
 
   it('counts units and products', () => {
-    const one = buildNotification(orderPlacedDetail({ items: [{ productId: 'p', quantity: 1, unitPriceCents: 100 }], totalCents: 100, currency: 'GBP' }));
+    const one = buildNotification(orderPlacedDetail({ items: [{ productId: randomUUID(), quantity: 1, unitPriceCents: 100 }], totalCents: 100, currency: 'GBP' }));
     expect(one.Message.split('\n').slice(1)).toEqual(['Items: 1 (1 product)', 'Total: £1.00']);
     const many = buildNotification(
       orderPlacedDetail({
         items: [
-          { productId: 'a', quantity: 3, unitPriceCents: 100 },
-          { productId: 'b', quantity: 4, unitPriceCents: 100 },
-          { productId: 'c', quantity: 1000, unitPriceCents: 1 },
+          { productId: randomUUID(), quantity: 3, unitPriceCents: 100 },
+          { productId: randomUUID(), quantity: 4, unitPriceCents: 100 },
+          { productId: randomUUID(), quantity: 1000, unitPriceCents: 1 },
         ],
       }),
     );

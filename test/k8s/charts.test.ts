@@ -1,6 +1,7 @@
 import { Yaml } from 'cdk8s';
 import { readFileSync } from 'node:fs';
-import { ValuesError, validateValues } from '../../k8s/values';
+import { API_NAME_LABEL, HTTP_PORT } from '../../k8s/core-api-workload';
+import { ValuesError, platformValuesFrom, validateValues } from '../../k8s/values';
 import type { Manifest } from './manifest-policy';
 import { EXAMPLE_VALUES, synthesizeApp, synthesizeManifests } from './synthesize';
 
@@ -73,6 +74,63 @@ describe('chart contents', () => {
       ['orders', false],
     ]);
     for (const deployment of ofKind('Deployment')) expect(specOf(deployment).template.spec.automountServiceAccountToken).toBe(false);
+  });
+});
+
+describe('calls between core APIs', () => {
+  const policy = (name: string) => specOf(ofKind('NetworkPolicy').find((np) => np.metadata?.name === name)!);
+  const podsNamed = (name: string) => ({
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+    podSelector: { matchLabels: { [API_NAME_LABEL]: name } },
+  });
+  const http = [{ port: HTTP_PORT, protocol: 'TCP' }];
+
+  test('the orders pods may open connections to the catalog pods, on the HTTP port only', () => {
+    expect(policy('allow-orders-to-catalog')).toEqual({
+      podSelector: { matchLabels: { [API_NAME_LABEL]: 'orders' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [podsNamed('catalog')], ports: http }],
+    });
+  });
+
+  test('the catalog pods accept connections from the orders pods, on the HTTP port only', () => {
+    expect(policy('allow-catalog-from-orders')).toEqual({
+      podSelector: { matchLabels: { [API_NAME_LABEL]: 'catalog' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [podsNamed('orders')], ports: http }],
+    });
+  });
+
+  test('no other policy opens traffic between pods', () => {
+    const podPeers = ofKind('NetworkPolicy').filter((np) =>
+      [...(specOf(np).ingress ?? []).flatMap((rule: any) => rule.from ?? []), ...(specOf(np).egress ?? []).flatMap((rule: any) => rule.to ?? [])].some(
+        (peer: any) => peer.podSelector !== undefined,
+      ),
+    );
+    expect(podPeers.map((np) => np.metadata?.name)).toEqual(['allow-orders-to-catalog', 'allow-catalog-from-orders']);
+  });
+
+  test('the orders ConfigMap sends CATALOG_URL to the catalog Service, which forwards to the HTTP port', () => {
+    const catalogService = ofKind('Service').find((svc) => svc.metadata?.name === 'catalog')!;
+    expect(specOf(catalogService).ports).toEqual([{ port: 80, targetPort: HTTP_PORT }]);
+    const ordersConfig = ofKind('ConfigMap').find((cm) => cm.metadata?.name === 'orders-config')!;
+    expect((ordersConfig.data as Record<string, string>).CATALOG_URL).toBe('http://catalog.shop.svc.cluster.local');
+  });
+
+  test('platformValuesFrom names the catalog Service in the namespace of the values it makes', () => {
+    const values = platformValuesFrom({
+      region: 'eu-west-1',
+      vpcCidr: '10.0.0.0/16',
+      databaseHost: 'db.example',
+      databasePort: '5432',
+      databaseName: 'platform',
+      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+      uploadsBucket: 'uploads',
+      eventBusName: 'events',
+      images: { catalog: 'registry/catalog:1', orders: 'registry/orders:1' },
+    });
+    expect(values.services.orders.config.CATALOG_URL).toBe(`http://catalog.${values.namespace}.svc.cluster.local`);
+    expect(values.services.catalog.config).not.toHaveProperty('CATALOG_URL');
   });
 });
 

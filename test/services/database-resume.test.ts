@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '../../services/kit';
 import { ordersMigrations } from '../../services/orders/migrations';
 import { ordersService } from '../../services/orders/service';
-import { orderRequest, ordersEnv } from './orders-fixtures';
+import { orderRequest, ordersEnv, startPricingCatalog, type PricingCatalog } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
 import { startSlowConnectProxy, type SlowConnectProxy } from './support/slow-connect-proxy';
 import { waitFor } from './support/wait-for';
@@ -22,13 +22,17 @@ const publishedOrderIds = () =>
 
 let database: FreshDatabase;
 let proxy: SlowConnectProxy;
+/** On a database of its own: only the orders' database pauses here. */
+let catalog: PricingCatalog;
 beforeAll(async () => {
+  catalog = await startPricingCatalog();
   database = await freshDatabase();
   proxy = await startSlowConnectProxy(database.url, 0);
 });
 afterAll(async () => {
   await proxy?.close();
   await database?.drop();
+  await catalog?.stop();
 });
 beforeEach(() => {
   eventBridge.reset();
@@ -41,7 +45,7 @@ beforeEach(() => {
 const startOrders = (connectTimeoutMs: number) =>
   startService(
     ordersService,
-    ordersEnv(proxy.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS: '100', DATABASE_CONNECT_TIMEOUT_MS: String(connectTimeoutMs) }),
+    ordersEnv(proxy.url, catalog.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS: '100', DATABASE_CONNECT_TIMEOUT_MS: String(connectTimeoutMs) }),
   );
 
 /** Nothing held: the database may pause; from now on, a new connection waits for it to resume. */
@@ -50,7 +54,7 @@ async function pauseOnceIdle(service: RunningService): Promise<void> {
   proxy.connectDelayMs = RESUME_MS;
 }
 
-const placeOrder = (service: RunningService) => service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() });
+const placeOrder = (service: RunningService) => service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest(catalog) });
 
 describe('with a database that has to resume first', () => {
   afterEach(() => {

@@ -7,7 +7,7 @@ import { catalogService } from '../../services/catalog/service';
 import { startService, type RunningService } from '../../services/kit';
 import { ordersService } from '../../services/orders/service';
 import { catalogEnv, useDummyCredentials, validProduct } from './catalog-support';
-import { orderRequest, ordersEnv } from './orders-fixtures';
+import { ordersEnv } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
 import { waitFor } from './support/wait-for';
 
@@ -41,6 +41,8 @@ let database: FreshDatabase;
 let catalog: RunningService;
 let orders: RunningService;
 let monitor: pg.Client;
+/** What the orders are for: created through the catalog's API before the measurements. */
+let productId: string;
 
 beforeAll(async () => {
   eventBridge.on(PutEventsCommand).callsFake(async (input: PutEventsCommandInput) => ({
@@ -51,7 +53,8 @@ beforeAll(async () => {
   database = await freshDatabase();
   // One database for both, as on Aurora.
   catalog = await startService(catalogService, catalogEnv(database.url, { DATABASE_IDLE_TIMEOUT_MS }));
-  orders = await startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS }));
+  orders = await startService(ordersService, ordersEnv(database.url, catalog.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS }));
+  productId = await createProduct();
   monitor = new pg.Client({ connectionString: databaseUrl(database.url, 'postgres'), application_name: 'idle-database-test' });
   await monitor.connect();
 });
@@ -75,8 +78,16 @@ async function connections(): Promise<string[]> {
 
 const allConnectionsClosed = () => waitFor('every connection to the database to close', async () => (await connections()).length === 0);
 
+async function createProduct(): Promise<string> {
+  const created = await fetch(`${catalog.url}/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validProduct) });
+  expect(created.status).toBe(201);
+  return ((await created.json()) as { id: string }).id;
+}
+
+/** Orders one of the product: orders asks the catalog for its price. */
 async function placeOrder(): Promise<string> {
-  const response = await fetch(`${orders.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(orderRequest()) });
+  const order = { customerEmail: 'ada@example.com', items: [{ productId, quantity: 1 }] };
+  const response = await fetch(`${orders.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
   expect(response.status).toBe(201);
   const { id } = (await response.json()) as { id: string };
   await waitFor('the order to be published', () => publishedOrderIds().includes(id));
@@ -85,9 +96,7 @@ async function placeOrder(): Promise<string> {
 
 /** Real requests to both services, through their HTTP servers. */
 async function useBothServices(): Promise<void> {
-  const created = await fetch(`${catalog.url}/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validProduct) });
-  expect(created.status).toBe(201);
-  const { id } = (await created.json()) as { id: string };
+  const id = await createProduct();
   expect((await fetch(`${catalog.url}/products/${id}`)).status).toBe(200);
   await placeOrder();
 }

@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { ORDER_PLACED, orderPlacedDetailSchema } from '../../functions/shared/order-events';
 import { startService, type RunningService } from '../../services/kit';
 import { ordersService } from '../../services/orders/service';
-import { orderRequest, ordersEnv, rowCounts } from './orders-fixtures';
+import { orderRequest, ordersEnv, rowCounts, startPricingCatalog, type PricingCatalog } from './orders-fixtures';
 import { freshDatabase } from './support/database';
 
+let catalog: PricingCatalog;
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let service: RunningService;
 
 beforeAll(async () => {
+  catalog = await startPricingCatalog();
   database = await freshDatabase();
-  service = await startService(ordersService, ordersEnv(database.url));
+  service = await startService(ordersService, ordersEnv(database.url, catalog.url));
 });
 afterAll(async () => {
   await service?.shutdown();
   await database?.drop();
+  await catalog?.stop();
 });
 beforeEach(async () => {
   await service.pool.query('TRUNCATE orders, outbox');
@@ -24,8 +27,8 @@ const postOrder = (payload: unknown, headers: Record<string, string> = { 'conten
   service.app.inject({ method: 'POST', url: '/orders', headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 
 describe('POST /orders and GET /orders/:id', () => {
-  it('places an order, computing the total itself, and reads it back', async () => {
-    const created = await postOrder(orderRequest());
+  it('places an order at the catalog\'s prices and currency, computing the total itself, and reads it back', async () => {
+    const created = await postOrder(orderRequest(catalog));
 
     expect(created.statusCode).toBe(201);
     const order = created.json();
@@ -34,8 +37,8 @@ describe('POST /orders and GET /orders/:id', () => {
       customerEmail: 'ada@example.com',
       currency: 'EUR',
       items: [
-        { productId: 'sku-1', quantity: 2, unitPriceCents: 1250 },
-        { productId: 'sku-2', quantity: 3, unitPriceCents: 199 },
+        { productId: catalog.tea.id, quantity: 2, unitPriceCents: 1250 },
+        { productId: catalog.cup.id, quantity: 3, unitPriceCents: 199 },
       ],
       totalCents: 2 * 1250 + 3 * 199,
       createdAt: expect.any(String),
@@ -51,7 +54,7 @@ describe('POST /orders and GET /orders/:id', () => {
   });
 
   it('writes an OrderPlaced event that satisfies the shared contract, pending, next to the order', async () => {
-    const order = (await postOrder(orderRequest())).json();
+    const order = (await postOrder(orderRequest(catalog))).json();
 
     const { rows } = await service.pool.query('SELECT aggregate_id, event_type, payload, sent_at, attempts FROM outbox');
     expect(rows).toHaveLength(1);
@@ -77,21 +80,66 @@ describe('POST /orders and GET /orders/:id', () => {
     const created = await fetch(`${service.url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(orderRequest({ currency: 'GBP', items: [{ productId: 'p', quantity: 7, unitPriceCents: 3 }] })),
+      body: JSON.stringify(orderRequest(catalog, { items: [{ productId: catalog.mug.id, quantity: 7 }] })),
     });
     expect(created.status).toBe(201);
     const order = (await created.json()) as { id: string; totalCents: number };
-    expect(order.totalCents).toBe(21);
+    expect(order.totalCents).toBe(7 * 900);
 
     const read = await fetch(`${service.url}/orders/${order.id}`);
     expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ id: order.id, currency: 'GBP', totalCents: 21 });
+    expect(await read.json()).toMatchObject({ id: order.id, currency: 'USD', totalCents: 7 * 900 });
     expect(await rowCounts(service.pool)).toEqual({ orders: 1, outbox: 1 });
   });
 });
 
+describe('pricing by the catalog', () => {
+  it('takes the price the catalog has when the order is placed', async () => {
+    await catalog.setPrice(catalog.cup, 249);
+    try {
+      const order = (await postOrder(orderRequest(catalog))).json();
+
+      expect(order.items[1]).toEqual({ productId: catalog.cup.id, quantity: 3, unitPriceCents: 249 });
+      expect(order.totalCents).toBe(2 * 1250 + 3 * 249);
+    } finally {
+      await catalog.setPrice(catalog.cup, catalog.cup.priceCents);
+    }
+  });
+
+  it('records a product id given in upper case as the catalog spells it', async () => {
+    const created = await postOrder(orderRequest(catalog, { items: [{ productId: catalog.tea.id.toUpperCase(), quantity: 1 }] }));
+
+    expect(created.statusCode).toBe(201);
+    expect(created.json().items).toEqual([{ productId: catalog.tea.id, quantity: 1, unitPriceCents: 1250 }]);
+  });
+
+  it('refuses with 422 an order of a product the catalog does not have, naming it, and writes nothing', async () => {
+    const missing = randomUUID();
+    const response = await postOrder(orderRequest(catalog, { items: [{ productId: catalog.tea.id, quantity: 1 }, { productId: missing, quantity: 1 }] }));
+
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toEqual({ error: 'Unprocessable Entity', message: `No product ${missing} in the catalog`, field: 'body/items/1/productId' });
+    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+  });
+
+  it('refuses with 422 an order whose products are priced in different currencies, naming them, and writes nothing', async () => {
+    const items = [catalog.tea, catalog.cup, catalog.mug].map((product) => ({ productId: product.id, quantity: 1 }));
+    const response = await postOrder(orderRequest(catalog, { items }));
+
+    expect(response.statusCode).toBe(422);
+    expect(response.json()).toEqual({
+      error: 'Unprocessable Entity',
+      message: `An order is paid in one currency, but its products are priced in several (EUR: ${catalog.tea.id}, ${catalog.cup.id}; USD: ${catalog.mug.id})`,
+      field: 'body/items/2/productId',
+    });
+    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+  });
+});
+
 describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
-  const item = { productId: 'sku-1', quantity: 1, unitPriceCents: 100 };
+  // Refused before the catalog is asked: the id needs to be no product's.
+  const item = { productId: randomUUID(), quantity: 1 };
+  const body = (overrides: Record<string, unknown> = {}) => ({ customerEmail: 'ada@example.com', items: [item], ...overrides });
   // Objects, not arrays: jest would pass `done` to a test function with more parameters than a row has.
   const cases: { name: string; payload: string | object; status: number; reason: RegExp; headers?: Record<string, string> }[] = [
     { name: 'malformed JSON', payload: '{"customerEmail": "ada@example.com", ', status: 400, reason: /JSON/i },
@@ -99,33 +147,34 @@ describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
     { name: 'a JSON null', payload: 'null', status: 400, reason: /body must be object/ },
     { name: 'a JSON array', payload: '[]', status: 400, reason: /body must be object/ },
     { name: 'a body that is not JSON', payload: 'customerEmail=ada', status: 415, reason: /Unsupported Media Type/, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-    { name: 'a body over 1 MiB', payload: orderRequest({ items: [{ ...item, productId: 'x'.repeat(1024 * 1024) }] }), status: 413, reason: /too large/i },
-    { name: 'a missing field', payload: { customerEmail: 'ada@example.com', items: [item] }, status: 400, reason: /must have required property 'currency'/ },
-    { name: 'an unknown field', payload: orderRequest({ totalCents: 1 }), status: 400, reason: /must NOT have additional properties/ },
-    { name: 'an unknown field in an item', payload: orderRequest({ items: [{ ...item, discountCents: 50 }] }), status: 400, reason: /items\/0 must NOT have additional properties/ },
-    { name: 'a quantity as a string', payload: orderRequest({ items: [{ ...item, quantity: '2' }] }), status: 400, reason: /quantity must be integer/ },
-    { name: 'a fractional price', payload: orderRequest({ items: [{ ...item, unitPriceCents: 1.5 }] }), status: 400, reason: /unitPriceCents must be integer/ },
-    { name: 'items that are not a list', payload: orderRequest({ items: item }), status: 400, reason: /items must be array/ },
-    { name: 'an e-mail that is a number', payload: orderRequest({ customerEmail: 42 }), status: 400, reason: /customerEmail must be string/ },
-    { name: 'empty items', payload: orderRequest({ items: [] }), status: 400, reason: /items must NOT have fewer than 1 items/ },
-    { name: 'too many items', payload: orderRequest({ items: Array(101).fill(item) }), status: 400, reason: /items must NOT have more than 100 items/ },
-    { name: 'a negative quantity', payload: orderRequest({ items: [{ ...item, quantity: -1 }] }), status: 400, reason: /quantity must be >= 1/ },
-    { name: 'a zero quantity', payload: orderRequest({ items: [{ ...item, quantity: 0 }] }), status: 400, reason: /quantity must be >= 1/ },
-    { name: 'a quantity above the contract', payload: orderRequest({ items: [{ ...item, quantity: 1001 }] }), status: 400, reason: /quantity must be <= 1000/ },
-    { name: 'a negative price', payload: orderRequest({ items: [{ ...item, unitPriceCents: -100 }] }), status: 400, reason: /unitPriceCents must be >= 0/ },
-    { name: 'an empty product id', payload: orderRequest({ items: [{ ...item, productId: '' }] }), status: 400, reason: /productId must NOT have fewer than 1 characters/ },
-    { name: 'an unknown currency', payload: orderRequest({ currency: 'JPY' }), status: 400, reason: /currency must be equal to one of the allowed values/ },
-    { name: 'a malformed e-mail', payload: orderRequest({ customerEmail: 'not-an-email' }), status: 400, reason: /customerEmail must match format "email"/ },
+    { name: 'a body over 1 MiB', payload: body({ items: [{ ...item, productId: 'x'.repeat(1024 * 1024) }] }), status: 413, reason: /too large/i },
+    { name: 'a missing field', payload: { customerEmail: 'ada@example.com' }, status: 400, reason: /body\/items is required/ },
+    { name: 'an unknown field', payload: body({ totalCents: 1 }), status: 400, reason: /body\/totalCents is not allowed/ },
+    { name: 'a currency chosen by the client', payload: body({ currency: 'EUR' }), status: 400, reason: /body\/currency is not allowed/ },
+    { name: 'a price chosen by the client', payload: body({ items: [{ ...item, unitPriceCents: 1 }] }), status: 400, reason: /body\/items\/0\/unitPriceCents is not allowed/ },
+    { name: 'an unknown field in an item', payload: body({ items: [{ ...item, discountCents: 50 }] }), status: 400, reason: /body\/items\/0\/discountCents is not allowed/ },
+    { name: 'a quantity as a string', payload: body({ items: [{ ...item, quantity: '2' }] }), status: 400, reason: /quantity must be integer/ },
+    { name: 'items that are not a list', payload: body({ items: item }), status: 400, reason: /items must be array/ },
+    { name: 'an e-mail that is a number', payload: body({ customerEmail: 42 }), status: 400, reason: /customerEmail must be string/ },
+    { name: 'empty items', payload: body({ items: [] }), status: 400, reason: /items must NOT have fewer than 1 items/ },
+    { name: 'too many items', payload: body({ items: Array(101).fill(item) }), status: 400, reason: /items must NOT have more than 100 items/ },
+    { name: 'a negative quantity', payload: body({ items: [{ ...item, quantity: -1 }] }), status: 400, reason: /quantity must be >= 1/ },
+    { name: 'a zero quantity', payload: body({ items: [{ ...item, quantity: 0 }] }), status: 400, reason: /quantity must be >= 1/ },
+    { name: 'a quantity above the contract', payload: body({ items: [{ ...item, quantity: 1001 }] }), status: 400, reason: /quantity must be <= 1000/ },
+    { name: 'an empty product id', payload: body({ items: [{ ...item, productId: '' }] }), status: 400, reason: /productId must match pattern/ },
+    { name: 'a product id that is not a uuid', payload: body({ items: [{ ...item, productId: 'sku-1' }] }), status: 400, reason: /productId must match pattern/ },
+    { name: 'a malformed e-mail', payload: body({ customerEmail: 'not-an-email' }), status: 400, reason: /customerEmail must match format "email"/ },
     // Passes the JSON schema's e-mail format (RFC 5322 allows '#'), not the event contract's stricter
-    // check: the event is validated before anything is written.
-    { name: 'an e-mail the event contract refuses', payload: orderRequest({ customerEmail: 'ada#shop@example.com' }), status: 400, reason: /customerEmail: Invalid email/ },
+    // check, which is applied before the catalog is asked.
+    { name: 'an e-mail the event contract refuses', payload: body({ customerEmail: 'ada#shop@example.com' }), status: 400, reason: /customerEmail: Invalid email/ },
   ];
 
   it.each(cases)('refuses $name', async ({ payload, status, reason, headers }) => {
     const response = await postOrder(payload, headers);
 
     expect(response.statusCode).toBe(status);
-    expect(response.json()).toEqual({ error: expect.any(String), message: expect.stringMatching(reason) });
+    // (A `field` may name the offending part besides.)
+    expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(reason) });
     expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
   });
 
@@ -146,6 +195,6 @@ describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
   });
 
   it('still serves good requests after all that', async () => {
-    expect((await postOrder(orderRequest())).statusCode).toBe(201);
+    expect((await postOrder(orderRequest(catalog))).statusCode).toBe(201);
   });
 });

@@ -7,7 +7,7 @@ import { ConfigError, startService, type RunningService } from '../../services/k
 import { relayOnce, startOutboxRelay, type OutboxRelay, type RelayOptions, type RelayResult } from '../../services/orders/outbox-relay';
 import { ordersRepository } from '../../services/orders/repository';
 import { ordersService } from '../../services/orders/service';
-import { TEST_BUS, orderPlaced, orderRequest, ordersEnv, rowCounts, silentLogger } from './orders-fixtures';
+import { TEST_BUS, orderPlaced, orderRequest, ordersEnv, rowCounts, silentLogger, startPricingCatalog, type PricingCatalog } from './orders-fixtures';
 import { freshDatabase } from './support/database';
 import { waitFor } from './support/wait-for';
 
@@ -15,6 +15,8 @@ const eventBridge = mockClient(EventBridgeClient);
 // Only the client is mocked; the relay under test talks to a real EventBridgeClient instance.
 const client = new EventBridgeClient({ region: 'eu-west-1' });
 
+/** Prices the orders placed through the API. */
+let catalog: PricingCatalog;
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 /** Migrated by the service's own start-up; a single connection, so a connection left mid-transaction would show. */
 let service: RunningService;
@@ -22,8 +24,9 @@ let service: RunningService;
 let pool: pg.Pool;
 
 beforeAll(async () => {
+  catalog = await startPricingCatalog();
   database = await freshDatabase();
-  service = await startService(ordersService, ordersEnv(database.url, { DATABASE_POOL_SIZE: '1' }));
+  service = await startService(ordersService, ordersEnv(database.url, catalog.url, { DATABASE_POOL_SIZE: '1' }));
   pool = new pg.Pool({ connectionString: database.url, max: 8 });
   // As node-postgres advises for every pool: an idle connection the server closes must not crash the run.
   pool.on('error', (error) => console.warn('idle test connection closed:', error.message));
@@ -32,6 +35,7 @@ afterAll(async () => {
   await pool?.end();
   await service?.shutdown();
   await database?.drop();
+  await catalog?.stop();
 });
 beforeEach(async () => {
   await pool.query('TRUNCATE orders, outbox');
@@ -94,7 +98,7 @@ describe('the transactional outbox', () => {
       CREATE TRIGGER fail_outbox_insert BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION fail_outbox_insert();
     `);
     try {
-      const response = await service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() });
+      const response = await service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest(catalog) });
 
       expect(response.statusCode).toBe(500);
       // No internals leak to the client.
@@ -106,7 +110,7 @@ describe('the transactional outbox', () => {
       await pool.query('DROP TRIGGER fail_outbox_insert ON outbox; DROP FUNCTION fail_outbox_insert(); DROP SEQUENCE order_seen_by_outbox_trigger');
     }
     // The service's only connection went back to the pool rolled back: the next order goes through.
-    const next = await service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() });
+    const next = await service.app.inject({ method: 'POST', url: '/orders', payload: orderRequest(catalog) });
     expect(next.statusCode).toBe(201);
     expect(await rowCounts(pool)).toEqual({ orders: 1, outbox: 1 });
   });
@@ -278,13 +282,13 @@ describe('the relay loop', () => {
   }
 
   it('publishes an order as soon as the API has placed it', async () => {
-    const relaying = await startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS: '50' }));
+    const relaying = await startService(ordersService, ordersEnv(database.url, catalog.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS: '50' }));
     try {
       // Asleep: the start-up sweep is over (its connection has gone idle and closed) and nothing waits
       // for a retry, so only the order itself can set the relay going.
       await waitFor('the relay to fall asleep', () => relaying.pool.totalCount === 0);
 
-      const response = await relaying.app.inject({ method: 'POST', url: '/orders', payload: orderRequest() });
+      const response = await relaying.app.inject({ method: 'POST', url: '/orders', payload: orderRequest(catalog) });
       expect(response.statusCode).toBe(201);
       await waitFor('the order to be published and marked sent', async () => (await outboxRows()).every((row) => row.sent));
       expect(publishedOrderIds()).toEqual([response.json().id]);
@@ -410,6 +414,6 @@ describe('the relay loop', () => {
   });
 
   it('refuses to start the relay without a bus name', async () => {
-    await expect(startService(ordersService, ordersEnv(database.url, { OUTBOX_RELAY_ENABLED: 'true', EVENT_BUS_NAME: '' }))).rejects.toThrow(ConfigError);
+    await expect(startService(ordersService, ordersEnv(database.url, catalog.url, { OUTBOX_RELAY_ENABLED: 'true', EVENT_BUS_NAME: '' }))).rejects.toThrow(ConfigError);
   });
 });

@@ -13,7 +13,8 @@ import { freshDatabase } from './support/database';
  */
 describe.each([
   ['catalog', { UPLOADS_BUCKET: 'bundle-test', AWS_REGION: 'us-east-1' }],
-  ['orders', { EVENT_BUS_NAME: 'bundle-test', AWS_REGION: 'us-east-1', OUTBOX_RELAY_ENABLED: 'false' }],
+  // The catalog is not asked: nothing here places an order.
+  ['orders', { EVENT_BUS_NAME: 'bundle-test', AWS_REGION: 'us-east-1', OUTBOX_RELAY_ENABLED: 'false', CATALOG_URL: 'http://127.0.0.1:9' }],
 ] as const)('the %s bundle', (service, env) => {
   const outdir = mkdtempSync(join(tmpdir(), `bundle-${service}-`));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
