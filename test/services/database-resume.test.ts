@@ -1,11 +1,9 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
-import { mockClient } from 'aws-sdk-client-mock';
-import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '../../services/kit';
 import { ordersMigrations } from '../../services/orders/migrations';
 import { ordersService } from '../../services/orders/service';
 import { orderRequest, ordersEnv, startPricingCatalog, type PricingCatalog } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
+import { acceptingEventBridge } from './support/event-bridge-mock';
 import { startSlowConnectProxy, type SlowConnectProxy } from './support/slow-connect-proxy';
 import { waitFor } from './support/wait-for';
 
@@ -16,9 +14,7 @@ import { waitFor } from './support/wait-for';
  */
 const RESUME_MS = 1000;
 
-const eventBridge = mockClient(EventBridgeClient);
-const publishedOrderIds = () =>
-  eventBridge.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => JSON.parse(entry.Detail!).orderId as string));
+const { reset: resetEventBridge, publishedOrderIds } = acceptingEventBridge();
 
 let database: FreshDatabase;
 let proxy: SlowConnectProxy;
@@ -34,13 +30,7 @@ afterAll(async () => {
   await database?.drop();
   await catalog?.stop();
 });
-beforeEach(() => {
-  eventBridge.reset();
-  eventBridge.on(PutEventsCommand).callsFake(async (input: PutEventsCommandInput) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries!.map(() => ({ EventId: randomUUID() })),
-  }));
-});
+beforeEach(() => resetEventBridge());
 
 const startOrders = (connectTimeoutMs: number) =>
   startService(

@@ -1,6 +1,3 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
-import { mockClient } from 'aws-sdk-client-mock';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { databaseUrl } from '../../scripts/postgres';
 import { catalogService } from '../../services/catalog/service';
@@ -9,6 +6,7 @@ import { ordersService } from '../../services/orders/service';
 import { catalogEnv, useDummyCredentials, validProduct } from './catalog-support';
 import { ordersEnv } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
+import { acceptingEventBridge } from './support/event-bridge-mock';
 import { waitFor } from './support/wait-for';
 
 
@@ -33,9 +31,7 @@ const LIVENESS_PERIOD_MS = 100;
 const READINESS_PROBES = 30;
 const DATABASE_IDLE_TIMEOUT_MS = '100';
 
-const eventBridge = mockClient(EventBridgeClient);
-const publishedOrderIds = () =>
-  eventBridge.commandCalls(PutEventsCommand).flatMap((call) => (call.args[0].input.Entries ?? []).map((entry) => JSON.parse(entry.Detail!).orderId as string));
+const { publishedOrderIds } = acceptingEventBridge();
 
 let database: FreshDatabase;
 let catalog: RunningService;
@@ -45,10 +41,6 @@ let monitor: pg.Client;
 let productId: string;
 
 beforeAll(async () => {
-  eventBridge.on(PutEventsCommand).callsFake(async (input: PutEventsCommandInput) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries!.map(() => ({ EventId: randomUUID() })),
-  }));
   useDummyCredentials();
   database = await freshDatabase();
   // One database for both, as on Aurora.
