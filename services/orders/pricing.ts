@@ -1,5 +1,8 @@
 import type { OrderPlacedDetail } from '../../functions/shared/order-events';
+import { UpstreamUnavailableError } from '../kit/resilient-http-client';
 import type { CatalogClient, CatalogPrice } from './catalog-client';
+
+const retryAfterOf = (failure: unknown) => (failure instanceof UpstreamUnavailableError ? failure.retryAfterSeconds : 0);
 
 /** An item as a client orders it: which product, how many. The price is the catalog's. */
 export interface RequestedItem {
@@ -29,11 +32,11 @@ export async function priceOrder(catalog: CatalogClient, items: readonly Request
   const keyOf = (item: RequestedItem) => item.productId.toLowerCase();
   const ids = [...new Set(items.map(keyOf))];
   const settled = await Promise.allSettled(ids.map((id) => catalog.priceOf(id)));
-  const prices = new Map<string, CatalogPrice | undefined>();
-  settled.forEach((result, index) => {
-    if (result.status === 'rejected') throw result.reason;
-    prices.set(ids[index], result.value);
-  });
+  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  // The longest wait any lookup asks for: one that failed just as the breaker opened says 1 s, while
+  // the breaker then refuses every lookup until it half-opens.
+  if (failures.length > 0) throw failures.reduce((longest, failure) => (retryAfterOf(failure) > retryAfterOf(longest) ? failure : longest));
+  const prices = new Map<string, CatalogPrice | undefined>(settled.map((result, index) => [ids[index], (result as PromiseFulfilledResult<CatalogPrice | undefined>).value]));
 
   const unknown = items.flatMap((item, index) => (prices.get(keyOf(item)) === undefined ? [{ item, index }] : []));
   if (unknown.length > 0) {
