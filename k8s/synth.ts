@@ -1,7 +1,7 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
+import { exitWithUsage, parseArgsOrExit } from '../scripts/cli-args';
 import { addArgoCdApplication } from './argocd-application';
 import { addPlatformCharts } from './charts';
 import { ValuesError, type PlatformValues } from './values';
@@ -26,32 +26,22 @@ const USAGE =
   'usage: npm run synth:k8s -- [-c <key>=<value> ... | --values <file> | --cdk-outputs <file>] [--argocd-repo <url> [--argocd-revision <rev>]] [--out <dir>]';
 
 function parseArguments() {
-  const parsed = (() => {
-    try {
-      return parseArgs({
-        options: {
-          context: { type: 'string', short: 'c', multiple: true },
-          values: { type: 'string' },
-          'cdk-outputs': { type: 'string' },
-          'argocd-repo': { type: 'string' },
-          'argocd-revision': { type: 'string', default: 'main' },
-          out: { type: 'string', default: 'dist/k8s' },
-        },
-      }).values;
-    } catch (error) {
-      if (!String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw error;
-      // Node's message goes on to explain `--` and positionals; its first sentence says what is wrong.
-      return usageError((error as Error).message.split('. ')[0]);
-    }
-  })();
+  const parsed = parseArgsOrExit(
+    {
+      options: {
+        context: { type: 'string', short: 'c', multiple: true },
+        values: { type: 'string' },
+        'cdk-outputs': { type: 'string' },
+        'argocd-repo': { type: 'string' },
+        'argocd-revision': { type: 'string', default: 'main' },
+        out: { type: 'string', default: 'dist/k8s' },
+      },
+    },
+    USAGE,
+  ).values;
   const sources = [parsed.context && '-c', parsed.values && '--values', parsed['cdk-outputs'] && '--cdk-outputs'].filter(Boolean);
-  if (sources.length > 1) usageError(`${sources.join(' and ')} are alternatives: give one source of values`);
+  if (sources.length > 1) exitWithUsage(`${sources.join(' and ')} are alternatives: give one source of values`, USAGE);
   return parsed;
-}
-
-function usageError(problem: string): never {
-  console.error(`${problem}\n${USAGE}`);
-  process.exit(2);
 }
 
 const args = parseArguments();

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
+import { parseArgsOrExit } from './cli-args';
 
 /**
  * `npm run synth`: the CloudFormation (`cdk synth`, into cdk.out/) and the Kubernetes manifests
@@ -19,20 +19,16 @@ const ROOT = resolve(__dirname, '..');
 const USAGE = 'usage: npm run synth -- [-c <key>=<value> ...] [--cdk-out <dir>] [--k8s-out <dir>]';
 
 function parseArguments() {
-  try {
-    return parseArgs({
+  return parseArgsOrExit(
+    {
       options: {
         context: { type: 'string', short: 'c', multiple: true, default: [] },
         'cdk-out': { type: 'string', default: 'cdk.out' },
         'k8s-out': { type: 'string', default: 'dist/k8s' },
       },
-    }).values;
-  } catch (error) {
-    if (!String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw error;
-    // Node's message goes on to explain `--` and positionals; its first sentence says what is wrong.
-    console.error(`${(error as Error).message.split('. ')[0]}\n${USAGE}`);
-    return process.exit(2);
-  }
+    },
+    USAGE,
+  ).values;
 }
 
 const args = parseArguments();

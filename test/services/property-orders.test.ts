@@ -1,10 +1,10 @@
 import { OPENAPI_PATH, type RunningService } from '../../services/kit';
 import { ordersService } from '../../services/orders/service';
 import { startCatalog, type TestCatalog } from './catalog-support';
+import { ordersEnv } from './orders-fixtures';
 import { freshDatabase, type FreshDatabase } from './support/database';
 import { expectDocumented, type OpenApiDocument } from './support/openapi-expectations';
 import { startRecordingRoutes, type RecordedRoute } from './support/recorded-routes';
-import { testServiceEnv } from './support/service-env';
 import { assertWellBehaved } from './support/well-behaved';
 
 /**
@@ -31,8 +31,7 @@ beforeAll(async () => {
     productIds.push((await catalog.service.app.inject({ method: 'POST', url: '/products', payload: product })).json().id);
   }
   database = await freshDatabase();
-  const env = testServiceEnv(database.url, { OUTBOX_RELAY_ENABLED: 'false', CATALOG_URL: catalog.service.url });
-  ({ service, routes } = await startRecordingRoutes(ordersService, env));
+  ({ service, routes } = await startRecordingRoutes(ordersService, ordersEnv(database.url, catalog.service.url)));
 });
 afterAll(async () => {
   await service?.shutdown();
