@@ -1,3 +1,5 @@
+const { esmOnlyFile, otherNodeModules } = require('./test/support/esm-only-resolver');
+
 /**
  * Tests are transpiled by SWC without type-checking (3x faster than ts-jest's default);
  * `npm run typecheck` is the type check, and `npm test` runs it first.
@@ -9,10 +11,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
-    // Fastify's inject() loads `cookie`, which ships as ES modules only; Jest on Node 20 needs it as CommonJS.
-    '^.+/node_modules/cookie/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+    // Dependencies shipped as ES modules only (kubernetes-models 5, Fastify's `cookie`): Jest runs CommonJS.
+    [esmOnlyFile]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transformIgnorePatterns: [otherNodeModules],
+  resolver: '<rootDir>/test/support/esm-only-resolver.js',
   // CDK synthesis of a whole environment takes seconds; the default 5 s is too tight on a busy machine.
   testTimeout: 120_000,
   // One throwaway PostgreSQL per run for the service tests (TEST_DATABASE_URL), only when the run

@@ -15,7 +15,7 @@ export function bundleService(service: string, outdir: string): string {
     minify: true,
     sourcemap: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'cjs',
     external: ['pg-native'],
     logLevel: 'error',

@@ -62,7 +62,7 @@ export class PlatformFunction extends NodejsFunction {
         sourceMap: true,
         target: 'node24',
         format: OutputFormat.CJS,
-        // The Node.js 22 runtime ships AWS SDK v3; bundling it again only grows cold starts.
+        // The Node.js 24 runtime ships AWS SDK v3; bundling it again only grows cold starts.
         externalModules: ['@aws-sdk/*'],
         ...bundling,
       },

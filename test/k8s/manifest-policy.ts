@@ -171,8 +171,8 @@ function eachContainer(manifests: readonly Manifest[], check: (container: Contai
 
 /**
  * The API group versions whose schemas are loaded; add one here when a chart starts to use it.
- * kubernetes-models 4.x, because 5.x is ESM-only and Jest (CommonJS under SWC) can't load it on Node 20.
- * Its schemas are those of Kubernetes 1.33: a field added in 1.34 to 1.36 would be reported as unknown.
+ * kubernetes-models 5 (ES modules only: test/support/esm-only-resolver.js lets Jest load it). Its schemas
+ * are those of Kubernetes 1.35 (they have PodSchedulingGroup): a field added in 1.36 would be reported as unknown.
  */
 const SCHEMA_MODULES: Record<string, Record<string, unknown>> = {
   v1: coreV1,
