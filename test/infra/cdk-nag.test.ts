@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
 import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
 import { quietly } from './quietly';
-
-interface ValidationReport {
-  pluginReports: { pluginName: string; violations: unknown[] }[];
-}
+import { testApp } from './test-app';
+import { readValidationReport, type ValidationReport } from './validation-report';
 
 /**
  * Synthesizes an app with the AWS Solutions rules and the platform's own, as infra/main.ts does.
@@ -18,8 +16,7 @@ interface ValidationReport {
  */
 function synthWithNag(app: App): ValidationReport {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FirstDeployChecks(app));
-  const assembly = app.synth();
-  return JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+  return readValidationReport(app.synth().directory);
 }
 
 /**
@@ -70,7 +67,7 @@ describe.each(ENVIRONMENT_NAMES)('AWS Solutions and first-deploy checks over the
 describe('the AWS Solutions gate itself', () => {
 
   const appWithInsecureBucket = () => {
-    const app = new App();
+    const app = testApp();
     const stack = new Stack(app, 'Fixture');
     const bucket = new s3.Bucket(stack, 'InsecureBucket', { enforceSSL: false });
     return { app, bucket };

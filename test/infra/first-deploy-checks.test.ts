@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '../../infra/config/kubernetes';
@@ -19,10 +19,8 @@ import { ownLogGroupsForEveryFunction } from '../../infra/constructs/function-lo
 import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
 import { KUBERNETES_MANIFEST } from '../../infra/nag/template-queries';
 import { quietly } from './quietly';
-
-interface ValidationReport {
-  pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[] }[];
-}
+import { testApp } from './test-app';
+import { readValidationReport } from './validation-report';
 
 const CLUSTER = 'fixture-cluster';
 const DIGEST = `@sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -35,14 +33,12 @@ const CDK_MANAGED_LOG_GROUPS = '@aws-cdk/aws-lambda:useCdkManagedLogGroup';
  */
 function findingsOf(app: App): string[] {
   Validations.of(app).addPlugins(new FirstDeployChecks(app));
-  const reportFile = join(app.outdir, 'validation-report.json');
   try {
     quietly(() => app.synth());
   } catch (error) {
-    if (!existsSync(reportFile)) throw error;
+    if (!existsSync(join(app.outdir, 'validation-report.json'))) throw error;
   }
-  const report: ValidationReport = JSON.parse(readFileSync(reportFile, 'utf8'));
-  return report.pluginReports
+  return readValidationReport(app.outdir).pluginReports
     .filter((plugin) => plugin.pluginName === 'HybridPlatform')
     .flatMap((plugin) => plugin.violations)
     .flatMap(({ ruleName, violatingConstructs }) => violatingConstructs.map(({ constructPath }) => `${ruleName} ${constructPath}`))
@@ -50,7 +46,7 @@ function findingsOf(app: App): string[] {
 }
 
 function fixture(context: Record<string, unknown> = {}) {
-  const app = new App({ context });
+  const app = testApp({ context });
   return { app, stack: new Stack(app, 'Fixture') };
 }
 

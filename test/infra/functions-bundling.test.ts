@@ -1,10 +1,10 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { existsSync, mkdtempSync, openSync, readSync, readdirSync, readFileSync, rmSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { FunctionsStack } from '../../infra/stacks/functions-stack';
+import { testApp } from './test-app';
 
 /** ELF e_machine (bytes 18-19, little-endian) of a native module: 0xB7 is AArch64, 0x3E is x86-64. */
 function elfMachine(path: string): number {
@@ -34,7 +34,7 @@ describe('Lambda assets, bundled for real (esbuild, and sharp copied in for linu
     }
   });
 
-  const app = new App({ outdir });
+  const app = testApp({ outdir });
   const stack = new FunctionsStack(app, 'Functions', { config: loadEnvironmentConfig(() => undefined) });
   const template = Template.fromStack(stack);
   const assetDirOf = (logicalIdPrefix: string) => {

@@ -1,9 +1,9 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { longestVpcPrefix } from '../../infra/config/subnet-layout';
 import { NetworkStack } from '../../infra/stacks/network-stack';
 import { platformOf } from './platform-fixture';
+import { testApp } from './test-app';
 
 describe('network stack', () => {
   const sandbox = platformOf('sandbox').template('network');
@@ -27,7 +27,7 @@ describe('network stack', () => {
     const config = loadEnvironmentConfig((key) => (key === 'env' ? env : undefined));
     // The range is set past validation, which would refuse the second one.
     const networkWith = (prefix: number) => () =>
-      Template.fromStack(new NetworkStack(new App(), 'Network', { config: { ...config, network: { ...config.network, cidr: `10.0.0.0/${prefix}` } } }));
+      Template.fromStack(new NetworkStack(testApp(), 'Network', { config: { ...config, network: { ...config.network, cidr: `10.0.0.0/${prefix}` } } }));
     const longest = longestVpcPrefix(platformOf(env as 'sandbox' | 'prod').platform.network.availabilityZones.length);
     expect(networkWith(longest)().findResources('AWS::EC2::Subnet')).not.toEqual({});
     expect(networkWith(longest + 1)).toThrow(/SubnetCountExceedsRemainingSpace|exceeds remaining space/);

@@ -1,10 +1,11 @@
-import { App } from 'aws-cdk-lib';
+import type { App, AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvironmentConfig } from '../../infra/config/environment-config';
 import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { createPlatform, type Platform } from '../../infra/platform';
+import { testApp } from './test-app';
 
 /** The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does. */
 const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')).context;
@@ -26,10 +27,11 @@ export function buildPlatform(
   env: string,
   context: Record<string, unknown> = {},
   adjust: (config: EnvironmentConfig) => EnvironmentConfig = (config) => config,
+  appProps: AppProps = {},
 ): SynthesizedPlatform {
   // Bundling (esbuild, and npm for sharp) is skipped: the templates do not depend on it, and
   // test/infra/functions-bundling.test.ts bundles for real where that is what is tested.
-  const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], env, ...context } });
+  const app = testApp({ ...appProps, context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], env, ...context } });
   const config = adjust(loadEnvironmentConfig((key) => app.node.tryGetContext(key)));
   const platform = createPlatform(app, config);
   const templates = new Map<keyof Platform, Template>();
