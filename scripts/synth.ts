@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
 import { parseArgsOrExit } from './cli-args';
@@ -13,7 +14,8 @@ import { parseArgsOrExit } from './cli-args';
  *
  * The flags are validated once here, before either half runs (so a typo writes nothing), and then
  * again by each half, with the same code (infra/config/load-config.ts).
- * Exits 2 on bad arguments, 1 on bad configuration, else with the first failing half's code.
+ * Exits 2 on bad arguments, 1 on bad configuration, else with the first failing half's code (both
+ * halves always run to the end).
  */
 const ROOT = resolve(__dirname, '..');
 const USAGE = 'usage: npm run synth -- [-c <key>=<value> ...] [--cdk-out <dir>] [--k8s-out <dir>]';
@@ -42,11 +44,19 @@ try {
 
 const contextFlags = args.context.flatMap((flag) => ['-c', flag]);
 const halves = [
-  [join(ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--output', resolve(args['cdk-out']), ...contextFlags],
+  // --no-validation skips aws-cdk-lib's built-in CloudFormation validation (cfn-lint's rules), whose
+  // engine takes seconds to start; `npm test` runs it over every environment and fails on any finding
+  // (test/infra/cloudformation-validation.test.ts), and `cdk deploy` still runs it. The rule packs
+  // (cdk-nag: AWS Solutions and the platform's own) still run here.
+  [join(ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '--no-validation', '--output', resolve(args['cdk-out']), ...contextFlags],
   ['--import', 'tsx', join(ROOT, 'k8s/synth.ts'), '--out', resolve(args['k8s-out']), ...contextFlags],
 ];
-for (const argv of halves) {
-  // From the project folder, where cdk.json is; the output folders are resolved against the caller's.
-  const { status } = spawnSync(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
-  if (status !== 0) process.exit(status ?? 1);
-}
+// The halves are independent, so they run side by side; from the project folder, where cdk.json is
+// (the output folders are resolved against the caller's).
+void Promise.all(
+  halves.map(async (argv) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: 'inherit' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return code ?? 1;
+  }),
+).then((exitCodes) => process.exit(exitCodes.find((code) => code !== 0) ?? 0));
