@@ -1,13 +1,11 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfigFromContext } from './config/load-config';
-import { FirstDeployChecks } from './nag/first-deploy-checks';
-import { createPlatform } from './platform';
+import type { EnvironmentConfig } from './config/environment-config';
 
 // The CDK app: `cdk synth` / `cdk deploy --all -c env=<sandbox|prod>`.
 const app = new App();
 
-let config;
+let config: EnvironmentConfig;
 try {
   // All of it, not key by key: a key that is neither ours nor CDK's (a typo) is refused.
   config = loadConfigFromContext(app.node.getAllContext());
@@ -18,7 +16,19 @@ try {
   process.exit(1);
 }
 
-createPlatform(app, config);
-// Every synth runs the AWS Solutions rules and the platform's own; an unacknowledged finding fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FirstDeployChecks(app));
-app.synth();
+/** The stacks and the rule packs are loaded only for a valid config: a typo is reported in a fraction of the time.
+ * (import() names a module by the file it compiles to, .js; tsx loads the .ts.) */
+async function synthesize(): Promise<void> {
+  const [{ Validations }, { AwsSolutionsChecks }, { FirstDeployChecks }, { createPlatform }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('cdk-nag'),
+    import('./nag/first-deploy-checks.js'),
+    import('./platform.js'),
+  ]);
+  createPlatform(app, config);
+  // Every synth runs the AWS Solutions rules and the platform's own; an unacknowledged finding fails it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FirstDeployChecks(app));
+  app.synth();
+}
+
+void synthesize();

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { kplus } from './kubernetes-version';
+import { kplus } from './kplus';
 
 /** Labels by which the platform chart's NetworkPolicies let traffic through (see platform-chart.ts). */
 export const TRAFFIC_LABELS = {

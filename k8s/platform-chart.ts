@@ -1,7 +1,7 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from './core-api-workload';
-import { kplus } from './kubernetes-version';
+import { kplus } from './kplus';
 
 /** One core API calling another over HTTP, e.g. orders asking the catalog for prices. */
 export interface ApiCall {

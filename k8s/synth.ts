@@ -1,9 +1,6 @@
-import { App, YamlOutputType } from 'cdk8s';
 import { rmSync } from 'node:fs';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
 import { exitWithUsage, parseArgsOrExit } from '../scripts/cli-args';
-import { addArgoCdApplication } from './argocd-application';
-import { addPlatformCharts } from './charts';
 import { ValuesError, type PlatformValues } from './values';
 import { valuesForEnvironment, valuesFromCdkOutputs, valuesFromFile } from './values-sources';
 
@@ -53,8 +50,15 @@ function chosenValues(): PlatformValues {
   return valuesForEnvironment(loadConfigFromContext(contextFromFlags(args.context ?? [])));
 }
 
-try {
-  const values = chosenValues();
+/** Writes the charts (and the Argo CD Application) for values already checked. */
+async function synthesize(values: PlatformValues): Promise<void> {
+  // Loaded only now: cdk8s-plus takes half a second that bad arguments or values should not wait for.
+  // (import() names a module by the file it compiles to, .js; tsx loads the .ts.)
+  const [{ App, YamlOutputType }, { addPlatformCharts }, { addArgoCdApplication }] = await Promise.all([
+    import('cdk8s'),
+    import('./charts.js'),
+    import('./argocd-application.js'),
+  ]);
   rmSync(args.out, { recursive: true, force: true });
   const app = new App({ outdir: args.out, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   addPlatformCharts(app, values);
@@ -65,8 +69,19 @@ try {
     addArgoCdApplication(argo, { repoUrl: args['argocd-repo'], revision: args['argocd-revision'], path: args.out, namespace: values.namespace });
     argo.synth();
   }
-} catch (error) {
+}
+
+/** Bad configuration or values are the user's to fix: the message, without a stack trace, and exit 1. */
+function exitOnUserError(error: unknown): never {
   if (!(error instanceof ValuesError || error instanceof ConfigError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
+
+let values: PlatformValues;
+try {
+  values = chosenValues();
+} catch (error) {
+  exitOnUserError(error);
+}
+synthesize(values).catch(exitOnUserError);
