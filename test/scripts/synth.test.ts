@@ -9,13 +9,19 @@ describe('npm run synth -- -c env=prod', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'hybrid-synth-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('synthesizes the chosen environment in both halves, CloudFormation and Kubernetes, with the same overrides', () => {
+  it('synthesizes the chosen environment in both halves, CloudFormation and Kubernetes, with the same overrides and no network', () => {
     const cdkOut = join(scratch, 'cdk.out');
     const k8sOut = join(scratch, 'k8s');
     const result = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'scripts/synth.ts', '-c', 'env=prod', '-c', 'vpcCidr=10.20.0.0/16', '-c', 'natGateways=2', '--cdk-out', cdkOut, '--k8s-out', k8sOut],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' } },
+      // No network needed: the npm registry unreachable and an empty npm cache (what npx, which bundles
+      // the functions, or any fetch of a package would need) change nothing.
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', npm_config_registry: 'http://127.0.0.1:9/', npm_config_cache: join(scratch, 'empty-npm-cache') },
+      },
     );
     // On failure, show why (bundling writes progress to stderr even on success).
     expect(result.status === 0 ? 0 : result.stderr).toBe(0);
