@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its locales.
+import * as z from 'zod';
 
 /** The output formats the resizer can write; each one's file extension and Content-Type are in keys.ts. */
 export const THUMBNAIL_FORMATS = ['webp', 'jpeg', 'png', 'avif'] as const;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its locales.
+import * as z from 'zod';
 import { decodeEventKey } from './keys';
 
 /** One object-created notification, with its key decoded. */

@@ -3,10 +3,11 @@ import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } 
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { en } from 'zod/locales';
+import { config } from 'zod/mini';
 import { orderPlacedEventSchema, type OrderPlacedDetail, type OrderPlacedEvent } from '../shared/order-events';
 import { parseNotifierEnv } from './env';
 import { buildNotification } from './notification';
@@ -30,16 +31,22 @@ import { buildNotification } from './notification';
  * notification is sent at most once per orderId through Powertools idempotency, backed by DynamoDB.
  */
 
+// Zod Mini comes without error messages: the English ones make the rejection reasons the notifier logs.
+config(en());
+
 const env = parseNotifierEnv(process.env);
 
 // Service name and metrics namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE,
 // which PlatformFunction sets.
 const logger = new Logger();
 const metrics = new Metrics();
-const tracer = new Tracer();
 
-const sns = tracer.captureAWSv3Client(new SNSClient({}));
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+// No Powertools Tracer: Lambda's active tracing (PlatformFunction) traces every invocation, and the
+// AWS SDK sends the invocation's X-Amzn-Trace-Id with every call, so SNS and its subscribers join the
+// invocation's trace. What the Tracer would add, a subsegment per SNS and DynamoDB call, costs its X-Ray
+// SDK: ~120 KB, most of the bundle's budget (bench/functions.ts, test/functions/notifier-bundle.test.ts).
+const sns = new SNSClient({});
+const dynamodb = new DynamoDBClient({});
 
 /**
  * How long a sent notification keeps its orderId from being notified again: 14 days, the longest an

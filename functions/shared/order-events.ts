@@ -1,6 +1,7 @@
-// A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its
-// locales (the notifier bundle: ~300 KB instead of ~660 KB minified).
-import * as z from 'zod';
+// Zod Mini, zod's tree-shakable API (functions and `.check()` instead of methods): what the notifier
+// bundles of zod shrinks from ~90 KB to ~26 KB. Its schemas are zod schemas: the services use them
+// with classic zod alike. A namespace import, not `{ z }`, which would drag in every locale.
+import * as z from 'zod/mini';
 import { ID_PATTERN } from '../../services/kit/ids';
 
 /**
@@ -19,15 +20,14 @@ export const orderPlacedDetailSchema = z.strictObject({
       z.strictObject({
         // The catalog's product id, in the services' one id format (services/kit/ids.ts, a lone constant: the
         // notifier's bundle gains nothing else).
-        productId: z.string().regex(new RegExp(ID_PATTERN), 'must be a product id (a UUID)'),
-        quantity: z.int().min(1).max(1000),
+        productId: z.string().check(z.regex(new RegExp(ID_PATTERN), 'must be a product id (a UUID)')),
+        quantity: z.int().check(z.minimum(1), z.maximum(1000)),
         // The catalog's price when the order was placed, in `currency`, as is every item's.
-        unitPriceCents: z.int().min(0),
+        unitPriceCents: z.int().check(z.minimum(0)),
       }),
     )
-    .min(1)
-    .max(100),
-  totalCents: z.int().min(0),
+    .check(z.minLength(1), z.maxLength(100)),
+  totalCents: z.int().check(z.minimum(0)),
   currency: z.enum(['USD', 'EUR', 'GBP']),
   placedAt: z.iso.datetime(),
 });
@@ -36,7 +36,7 @@ export type OrderPlacedDetail = z.infer<typeof orderPlacedDetailSchema>;
 
 /** The EventBridge envelope as a consumer receives it (through SQS, the message body is this JSON). */
 export const orderPlacedEventSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   source: z.literal(ORDER_EVENTS_SOURCE),
   'detail-type': z.literal(ORDER_PLACED),
   detail: orderPlacedDetailSchema,

@@ -1,10 +1,11 @@
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { FUNCTION_BUNDLING } from './function-bundling';
 
 const REPO_ROOT = join(__dirname, '../..');
 
@@ -57,15 +58,8 @@ export class PlatformFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        // The Node.js 24 runtime ships AWS SDK v3; bundling it again only grows cold starts.
-        externalModules: ['@aws-sdk/*'],
-        ...bundling,
-      },
+      // Shared with bench/functions.ts and the notifier's bundle-size test, which bundle in-process.
+      bundling: { ...FUNCTION_BUNDLING, ...bundling },
     });
   }
 }

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { buildNotification, formatMoney } from '../../functions/notifier/notification';
+import { orderPlacedDetailSchema } from '../../functions/shared/order-events';
 import { orderPlacedDetail } from './notifier-fixtures';
 
 describe('notifier notification', () => {
@@ -11,6 +13,14 @@ describe('notifier notification', () => {
     [100, 'EUR', '€1.00'],
   ] as const)('formats %i cents of %s as %s', (cents, currency, expected) => {
     expect(formatMoney(cents, currency)).toBe(expected);
+  });
+
+  it('formats every amount of every currency of the schema as Intl.NumberFormat does for en-US', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.constantFrom(...orderPlacedDetailSchema.shape.currency.options), (cents, currency) => {
+        expect(formatMoney(cents, currency)).toBe(new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100));
+      }),
+    );
   });
 
   it('counts units and products', () => {

@@ -1,4 +1,3 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, InternalServerError, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { InternalErrorException, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
@@ -22,7 +21,6 @@ const ddb = mockClient(DynamoDBClient);
 let table: FakeIdempotencyTable;
 
 let handler: typeof import('../../functions/notifier/handler').handler;
-const tracedClients: unknown[] = [];
 
 beforeAll(() => {
   Object.assign(process.env, {
@@ -37,11 +35,6 @@ beforeAll(() => {
   });
   delete process.env.POWERTOOLS_DEV;
   delete process.env.POWERTOOLS_METRICS_DISABLED;
-  // Not in Lambda, the tracer is disabled and hands clients back as they are; it is still asked.
-  jest.spyOn(Tracer.prototype, 'captureAWSv3Client').mockImplementation((client) => {
-    tracedClients.push(client);
-    return client;
-  });
   // Required, not imported: imports are hoisted above the environment they need.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   ({ handler } = require('../../functions/notifier/handler') as typeof import('../../functions/notifier/handler'));
@@ -101,12 +94,6 @@ const seedInProgressLock = (orderId: string, lockExpiresAt: number) =>
 const failuresOf = (response: SQSBatchResponse) => response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
 
 describe('notifier handler', () => {
-  it('wraps both AWS SDK clients with the tracer, once, at init', () => {
-    expect(tracedClients).toHaveLength(2);
-    expect(tracedClients.some((client) => client instanceof SNSClient)).toBe(true);
-    expect(tracedClients.some((client) => client instanceof DynamoDBClient)).toBe(true);
-  });
-
   it('publishes one notification for an OrderPlaced event, to the topic of the environment', async () => {
     const detail = orderPlacedDetail({ orderId: '8f14e45f-ceea-4e7a-9d3b-2a1c7e9b0c11', totalCents: 2999, currency: 'EUR' });
     const response = await invoke([recordOf(detail)]);
