@@ -35,3 +35,27 @@ export async function createPool(config: BaseConfig, service: string): Promise<p
     ssl: { rejectUnauthorized: true },
   });
 }
+
+/**
+ * Runs `work` in a transaction on one pooled connection: COMMIT if it resolves, ROLLBACK if it throws.
+ * A connection whose ROLLBACK failed is destroyed rather than handed back to the pool in an unknown state.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError as Error;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

