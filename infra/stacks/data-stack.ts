@@ -8,6 +8,9 @@ import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 
+/** Aurora PostgreSQL's engine version; the service tests run PostgreSQL of the same major version. */
+export const AURORA_POSTGRES_VERSION = rds.AuroraPostgresEngineVersion.VER_17_7;
+
 export interface DataStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
@@ -42,7 +45,7 @@ export class DataStack extends Stack {
 
     this.database = new rds.DatabaseCluster(this, 'Database', {
       clusterIdentifier,
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }),
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_POSTGRES_VERSION }),
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       // The secret keeps Secrets Manager's AWS-managed key: a grant to a pod role in the cluster stack then

@@ -25,10 +25,11 @@ describe('network stack', () => {
 
   it.each(['sandbox', 'prod'])('fits its subnets into the smallest VPC range the %s config accepts, and not into one half that size', (env) => {
     const config = loadEnvironmentConfig((key) => (key === 'env' ? env : undefined));
+    const network = (cidr: string) => new NetworkStack(testApp(), 'Network', { config: { ...config, network: { ...config.network, cidr } } });
     // The range is set past validation, which would refuse the second one.
-    const networkWith = (prefix: number) => () =>
-      Template.fromStack(new NetworkStack(testApp(), 'Network', { config: { ...config, network: { ...config.network, cidr: `10.0.0.0/${prefix}` } } }));
-    const longest = longestVpcPrefix(platformOf(env as 'sandbox' | 'prod').platform.network.availabilityZones.length);
+    const networkWith = (prefix: number) => () => Template.fromStack(network(`10.0.0.0/${prefix}`));
+    // The network stack of the environment's config, as the platform creates it: without the rest of the platform.
+    const longest = longestVpcPrefix(network(config.network.cidr).availabilityZones.length);
     expect(networkWith(longest)().findResources('AWS::EC2::Subnet')).not.toEqual({});
     expect(networkWith(longest + 1)).toThrow(/SubnetCountExceedsRemainingSpace|exceeds remaining space/);
   });

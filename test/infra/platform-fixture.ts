@@ -1,54 +1,100 @@
-import type { App, AppProps } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { EnvironmentConfig } from '../../infra/config/environment-config';
-import { loadEnvironmentConfig } from '../../infra/config/load-config';
-import { createPlatform, type Platform } from '../../infra/platform';
-import { testApp } from './test-app';
-
-/** The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does. */
-const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(join(__dirname, '../../cdk.json'), 'utf8')).context;
+import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import type { Platform } from '../../infra/platform';
+import type { createTestPlatform } from './support/build-platform';
+import { assemblyDirOf, readStackIds, SHARED_ASSEMBLIES } from './support/shared-assemblies';
 
 export const ENVIRONMENT_NAMES = ['sandbox', 'prod'] as const;
 export const STACK_CONCERNS = ['network', 'data', 'functions', 'cluster', 'costGuardrails'] as const satisfies readonly (keyof Platform)[];
 
 export interface SynthesizedPlatform {
+  /** The app and its stacks, for what a template does not show (construct tree, tags, assets). */
   readonly app: App;
   readonly platform: Platform;
+  /** One stack as the cloud assembly holds it, with what `cdk deploy` reads besides the template (stack name, termination protection). */
+  readonly stack: (concern: keyof Platform) => CloudFormationStackArtifact;
   readonly template: (concern: keyof Platform) => Template;
 }
 
 /**
- * Builds the platform of one environment the way infra/main.ts does, with optional extra context and
- * an optional change to the validated config (for options no shipped environment uses).
+ * Loads the stacks (./support/build-platform.ts) on first use, not on import: a test file that only
+ * reads templates the global setup synthesized never pays for loading aws-cdk-lib's constructs.
  */
-export function buildPlatform(
-  env: string,
-  context: Record<string, unknown> = {},
-  adjust: (config: EnvironmentConfig) => EnvironmentConfig = (config) => config,
-  appProps: AppProps = {},
-): SynthesizedPlatform {
-  // Bundling (esbuild, and npm for sharp) is skipped: the templates do not depend on it, and
-  // test/infra/functions-bundling.test.ts bundles for real where that is what is tested.
-  const app = testApp({ ...appProps, context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], env, ...context } });
-  const config = adjust(loadEnvironmentConfig((key) => app.node.tryGetContext(key)));
-  const platform = createPlatform(app, config);
-  const templates = new Map<keyof Platform, Template>();
-  return {
-    app,
-    platform,
-    template: (concern) => {
-      if (!templates.has(concern)) templates.set(concern, Template.fromStack(platform[concern]));
-      return templates.get(concern)!;
-    },
+function createInThisProcess(...args: Parameters<typeof createTestPlatform>): ReturnType<typeof createTestPlatform> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous and deferred, see above
+  const load = require('./support/build-platform') as typeof import('./support/build-platform');
+  return load.createTestPlatform(...args);
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+class PlatformFixture implements SynthesizedPlatform {
+  private readonly templates = new Map<keyof Platform, Template>();
+
+  constructor(
+    private readonly created: () => { app: App; platform: Platform },
+    private readonly assembly: () => CloudAssembly,
+    private readonly stackId: (concern: keyof Platform) => string,
+  ) {}
+
+  get app(): App {
+    return this.created().app;
+  }
+
+  get platform(): Platform {
+    return this.created().platform;
+  }
+
+  // Arrow functions: tests destructure them from the fixture.
+  readonly stack = (concern: keyof Platform): CloudFormationStackArtifact => this.assembly().getStackArtifact(this.stackId(concern));
+
+  readonly template = (concern: keyof Platform): Template => {
+    if (!this.templates.has(concern)) this.templates.set(concern, Template.fromJSON(this.stack(concern).template));
+    return this.templates.get(concern)!;
   };
+}
+
+/**
+ * Builds the platform of one environment in this process, the way infra/main.ts does, with optional
+ * extra context and an optional change to the validated config (for options no shipped environment
+ * uses): see ./support/build-platform.ts. Synthesis happens on the first `stack()` or `template()`.
+ */
+export function buildPlatform(...args: Parameters<typeof createTestPlatform>): SynthesizedPlatform {
+  const { app, platform } = createInThisProcess(...args);
+  return new PlatformFixture(
+    () => ({ app, platform }),
+    () => app.synth(),
+    (concern) => platform[concern].artifactId,
+  );
+}
+
+/**
+ * The environment as the global setup synthesized it (./support/global-setup.ts), if it did: templates
+ * and stacks come from its cloud assembly, and `app` and `platform` are built in this process only
+ * when a test reads them.
+ */
+function sharedPlatformOf(env: string): SynthesizedPlatform | undefined {
+  const root = process.env[SHARED_ASSEMBLIES];
+  if (!root) return undefined;
+  const stackIds = once(() => readStackIds(root, env));
+  return new PlatformFixture(
+    once(() => createInThisProcess(env)),
+    once(() => new CloudAssembly(assemblyDirOf(root, env))),
+    (concern) => stackIds()[concern],
+  );
 }
 
 const cache = new Map<string, SynthesizedPlatform>();
 
-/** One synthesized platform per environment and test file: synthesis is the slow part. */
+/**
+ * One synthesized platform per environment: shared by the whole jest run when its global setup
+ * synthesized the environments, otherwise (a test file run without it, as some IDEs do) one per test file.
+ */
 export function platformOf(env: (typeof ENVIRONMENT_NAMES)[number]): SynthesizedPlatform {
-  if (!cache.has(env)) cache.set(env, buildPlatform(env));
+  if (!cache.has(env)) cache.set(env, sharedPlatformOf(env) ?? buildPlatform(env));
   return cache.get(env)!;
 }

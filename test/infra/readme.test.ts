@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_OVERRIDES } from '../../infra/config/load-config';
-import type { Platform } from '../../infra/platform';
-import { platformOf } from './platform-fixture';
+import { platformOf, STACK_CONCERNS } from './platform-fixture';
 
 const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
 const section = (heading: string) => {
@@ -16,7 +15,7 @@ describe('the README', () => {
   it('walks through stack outputs that the sandbox stacks really have', () => {
     const sandbox = platformOf('sandbox');
     const concernOf = (stackName: string) => {
-      const found = (Object.keys(sandbox.platform) as (keyof Platform)[]).find((concern) => sandbox.platform[concern].stackName === stackName);
+      const found = STACK_CONCERNS.find((concern) => sandbox.stack(concern).stackName === stackName);
       if (!found) throw new Error(`README names a stack the sandbox does not have: ${stackName}`);
       return found;
     };

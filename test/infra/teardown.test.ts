@@ -2,7 +2,7 @@ import { ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS } from './platform-fixtur
 
 /** What `cdk destroy --all` leaves behind is decided in the templates; these are the rules. */
 describe.each(ENVIRONMENT_NAMES)('teardown of the %s environment', (env) => {
-  const { platform, template } = platformOf(env);
+  const { stack, template } = platformOf(env);
   const destroyable = env === 'sandbox';
   const retention = destroyable ? 7 : 90;
 
@@ -21,7 +21,7 @@ describe.each(ENVIRONMENT_NAMES)('teardown of the %s environment', (env) => {
   });
 
   it(destroyable ? 'lets cdk destroy delete every stack' : 'protects every stack from a stray cdk destroy', () => {
-    for (const concern of STACK_CONCERNS) expect([concern, platform[concern].terminationProtection]).toEqual([concern, !destroyable]);
+    for (const concern of STACK_CONCERNS) expect([concern, stack(concern).terminationProtection]).toEqual([concern, !destroyable]);
   });
 
   it.each(STACK_CONCERNS)('gives every KMS key of the %s stack the pending window of the environment', (concern) => {

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { AURORA_POSTGRES_VERSION } from '../../infra/stacks/data-stack';
 import { databaseUrl, postgresBinDir, startPostgres, type PostgresServer, type StartOptions } from '../../scripts/postgres';
-import { platformOf } from '../infra/platform-fixture';
 import { freshDatabase, type FreshDatabase } from './support/database';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** What infra/stacks/data-stack.ts deploys: Aurora PostgreSQL's major version, e.g. "17". */
-const auroraMajor = () => platformOf('sandbox').platform.data.database.engine?.engineVersion?.majorVersion;
+const auroraMajor = () => AURORA_POSTGRES_VERSION.auroraPostgresMajorVersion;
 
 async function queryOnce<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

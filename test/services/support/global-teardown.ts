@@ -1,6 +1,9 @@
 import { SHARED_KEY, type SharedPostgres } from './global-setup';
 
-/** jest globalTeardown: stops the PostgreSQL that global-setup.ts started and deletes its directory. */
+/**
+ * The PostgreSQL half of jest's globalTeardown (test/support/global-teardown.ts): stops the
+ * PostgreSQL that global-setup.ts started and deletes its directory.
+ */
 export default async function globalTeardown(): Promise<void> {
   const shared = (globalThis as Record<string, unknown>)[SHARED_KEY] as SharedPostgres | undefined;
   delete (globalThis as Record<string, unknown>)[SHARED_KEY];
