@@ -1,6 +1,7 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { type App, CfnResource, Stack } from 'aws-cdk-lib';
 import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
 import { quietly } from './quietly';
+import { testApp } from './test-app';
 import { readValidationReport } from './validation-report';
 
 /**
@@ -26,7 +27,7 @@ describe("aws-cdk-lib's CloudFormation validation", () => {
   });
 
   it('reports a property of the wrong type, so the test above can fail', () => {
-    const app = new App({ builtinCloudFormationValidation: true });
+    const app = testApp({ builtinCloudFormationValidation: true });
     new CfnResource(new Stack(app, 'Fixture'), 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'a minute' } });
     expect(findingsOf(app)).toEqual([expect.stringContaining('VisibilityTimeout')]);
   });
