@@ -1,5 +1,9 @@
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 
 /**
  * How every function is bundled (PlatformFunction's defaults, which a function's own `bundling`
@@ -18,8 +22,8 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
 const NOT_ESBUILD: ReadonlySet<keyof BundlingOptions> = new Set(['commandHooks']);
 
 /**
- * The esbuild options that NodejsFunction bundles with for `bundling` (the flags of its esbuild
- * command), for code that bundles in-process exactly as synthesis does: bench/functions.ts and the
+ * The esbuild options for `bundling` (NodejsFunction's option names, as its esbuild flags would say
+ * them), for everything that bundles a function: synthesis (bundledCode), bench/functions.ts and the
  * notifier's bundle-size test. An option this does not translate is an error, not silently dropped.
  */
 export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
@@ -36,4 +40,31 @@ export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
     // Modules installed next to the bundle (nodeModules) are left out of it, as external ones are.
     external: [...externalModules, ...nodeModules],
   };
+}
+
+/**
+ * A function's code: its handler bundled by esbuild, in-process, into index.js (and its source map),
+ * then `commandHooks.afterBundling`'s commands run in the output folder's shell, as NodejsFunction
+ * runs them. Not NodejsFunction itself: it starts esbuild through `npx`, about a second of npm
+ * start-up per function and per synthesis. The asset's hash is that of the output, so a change in
+ * anything the handler imports is a new asset, and an unchanged bundle is not uploaded again.
+ */
+export function bundledCode(entry: string, bundling: BundlingOptions): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type, never pulled: local bundling below always succeeds or throws.
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24-bookworm-slim'),
+      local: {
+        tryBundle(outputDir) {
+          buildSync({ ...esbuildOptionsOf(bundling), entryPoints: [entry], outfile: join(outputDir, 'index.js'), logLevel: 'error' });
+          for (const command of bundling.commandHooks?.afterBundling(dirname(entry), outputDir) ?? []) {
+            const result = spawnSync('bash', ['-c', command], { stdio: 'inherit' });
+            if (result.status !== 0) throw new Error(`bundling ${entry}: "${command}" failed (exit ${result.status})`);
+          }
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,17 +1,19 @@
 import { Duration, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_BUNDLING } from './function-bundling';
+import { bundledCode, FUNCTION_BUNDLING } from './function-bundling';
 
 const REPO_ROOT = join(__dirname, '../..');
 
-export interface PlatformFunctionProps extends Omit<NodejsFunctionProps, 'runtime' | 'architecture' | 'logGroup' | 'entry'> {
-  /** The handler module, relative to the repository root, e.g. `functions/notifier/handler.ts`. */
+export interface PlatformFunctionProps extends Omit<lambda.FunctionOptions, 'architecture' | 'logGroup'> {
+  /** The handler module, relative to the repository root, e.g. `functions/notifier/handler.ts`; it exports `handler`. */
   readonly entry: string;
+  /** What this function adds to the house bundling options (FUNCTION_BUNDLING). */
+  readonly bundling?: BundlingOptions;
   /** Powertools service name: tags logs, metrics and traces. */
   readonly serviceName: string;
   readonly logRetention: logs.RetentionDays;
@@ -27,7 +29,7 @@ export const METRICS_NAMESPACE = 'HybridPlatform';
  * environment's retention, a role that may write to that log group and nothing else until granted
  * more, and a minified esbuild bundle that leaves the AWS SDK v3 to the runtime.
  */
-export class PlatformFunction extends NodejsFunction {
+export class PlatformFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: PlatformFunctionProps) {
     const { serviceName, logRetention, removalPolicy, entry, bundling, environment, ...rest } = props;
     // Created first and passed in, so the function never writes to a never-expiring log group.
@@ -48,9 +50,6 @@ export class PlatformFunction extends NodejsFunction {
       logGroup,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      entry: join(REPO_ROOT, entry),
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       ...rest,
       environment: {
         POWERTOOLS_SERVICE_NAME: serviceName,
@@ -58,8 +57,9 @@ export class PlatformFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },
-      // Shared with bench/functions.ts and the notifier's bundle-size test, which bundle in-process.
-      bundling: { ...FUNCTION_BUNDLING, ...bundling },
+      // The options are shared with bench/functions.ts and the notifier's bundle-size test.
+      code: bundledCode(join(REPO_ROOT, entry), { ...FUNCTION_BUNDLING, ...bundling }),
+      handler: 'index.handler',
     });
   }
 }
