@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { esbuildOptionsOf, FUNCTION_BUNDLING } from '../infra/constructs/function-bundling';
 import { sharpForLambda } from '../infra/constructs/sharp-bundling';
+import { median } from './measure';
 
 /**
  * Per function: the minified bundle size, and the cold init (loading the AWS SDK modules it uses, then
@@ -78,7 +79,6 @@ function coldInitMs(bundlePath: string, kind: Comparison['kind']): number {
   return Number(child.stdout);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const kb = (bytes: number) => +(bytes / 1024).toFixed(1);
 
 try {

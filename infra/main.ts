@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, loadConfigFromContext } from './config/load-config';
 import type { EnvironmentConfig } from './config/environment-config';
 
@@ -19,8 +19,7 @@ try {
 /** The stacks and the rule packs are loaded only for a valid config: a typo is reported in a fraction of the time.
  * (import() names a module by the file it compiles to, .js; tsx loads the .ts.) */
 async function synthesize(): Promise<void> {
-  const [{ Validations }, { AwsSolutionsChecks }, { FirstDeployChecks }, { createPlatform }] = await Promise.all([
-    import('aws-cdk-lib'),
+  const [{ AwsSolutionsChecks }, { FirstDeployChecks }, { createPlatform }] = await Promise.all([
     import('cdk-nag'),
     import('./nag/first-deploy-checks.js'),
     import('./platform.js'),
