@@ -26,4 +26,6 @@ module.exports = {
   // and one synthesis of sandbox and prod for the infra tests (TEST_PLATFORM_ASSEMBLIES), side by side.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // The files that read the shared synthesis last, so that the other files run while it is made.
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
 };

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import type { Platform } from '../../infra/platform';
 import type { createTestPlatform } from './support/build-platform';
-import { assemblyDirOf, readStackIds, SHARED_ASSEMBLIES } from './support/shared-assemblies';
+import { assemblyDirOf, readStackIds, sharedAssembliesRoot } from './support/shared-assemblies';
 
 export const ENVIRONMENT_NAMES = ['sandbox', 'prod'] as const;
 export const STACK_CONCERNS = ['network', 'data', 'functions', 'cluster', 'costGuardrails'] as const satisfies readonly (keyof Platform)[];
@@ -78,7 +78,7 @@ export function buildPlatform(...args: Parameters<typeof createTestPlatform>): S
  * when a test reads them.
  */
 function sharedPlatformOf(env: string): SynthesizedPlatform | undefined {
-  const root = process.env[SHARED_ASSEMBLIES];
+  const root = sharedAssembliesRoot();
   if (!root) return undefined;
   const stackIds = once(() => readStackIds(root, env));
   return new PlatformFixture(
