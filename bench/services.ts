@@ -1,6 +1,10 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleServer, bundleService } from '../scripts/bundle-service';
 import { createDatabase, startPostgres } from '../scripts/postgres';
 import { median, processCpuMs } from './measure';
 
@@ -23,9 +27,16 @@ import { median, processCpuMs } from './measure';
  * asks a second bare process for the price: the same two-process shape, which shows how much of the
  * gap is that shape and how much is the services' stack.
  *
+ * Every server runs as the services' images run them (services/Dockerfile): the minified esbuild
+ * bundle of scripts/bundle-service.ts (the bare server bundled the same way), NODE_ENV=production
+ * and --enable-source-maps. Not through tsx, which no deployment uses, and whose output calls a
+ * naming helper for every closure a request creates (the services create more of them than the bare
+ * server does).
+ *
  *   BENCH_ROUNDS=5 BENCH_SECONDS=5        the defaults (about 2.5 minutes in all)
  *   BENCH_ENDPOINT=orders                 only the endpoints whose name contains it
  *   BENCH_CPU_PROF=/tmp/prof              every server writes a V8 CPU profile there when it stops
+ *   BENCH_FROM_SOURCE=1                   the TypeScript through tsx instead (e.g. for profiles with function names)
  */
 const GOAL = 0.9;
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 5);
@@ -34,6 +45,7 @@ const WARMUP_S = 2;
 const CONNECTIONS = 20;
 const ONLY = process.env.BENCH_ENDPOINT ?? '';
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+const FROM_SOURCE = process.env.BENCH_FROM_SOURCE === '1';
 
 const ports = { catalog: 18081, orders: 18082, bare: 18090, barePrice: 18091, bareTwoProcess: 18092 };
 const local = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
@@ -44,9 +56,16 @@ function positiveInteger(name: string, fallback: number): number {
   return value;
 }
 
+/** What each kind of server runs: the bundle built from its entry point, or (BENCH_FROM_SOURCE) the entry point itself. */
+function serverEntries(outdir: string): Record<'catalog' | 'orders' | 'bare', string> {
+  if (FROM_SOURCE) return { catalog: 'services/catalog/main.ts', orders: 'services/orders/main.ts', bare: 'bench/fixtures/bare-server.ts' };
+  return { catalog: bundleService('catalog', join(outdir, 'catalog')), orders: bundleService('orders', join(outdir, 'orders')), bare: bundleServer('bench/fixtures/bare-server.ts', join(outdir, 'bare')) };
+}
+
 function startProcess(entry: string, env: Record<string, string>): ChildProcess {
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
-  return spawn(process.execPath, [...profile, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const run = FROM_SOURCE ? ['--import', 'tsx', entry] : ['--enable-source-maps', entry];
+  return spawn(process.execPath, [...profile, ...run], { env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -138,6 +157,8 @@ function summarize(endpoint: Endpoint, baseline: Target, samples: Map<Target, Sa
 }
 
 async function main() {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-services-'));
+  const entries = serverEntries(outdir);
   const postgres = await startPostgres();
   const children: ChildProcess[] = [];
   const start = (entry: string, env: Record<string, string>) => {
@@ -150,9 +171,9 @@ async function main() {
     // As in production, but for the log level (request logs are at info) and the outbox relay (no
     // EventBridge here, and the bare server publishes nothing either).
     const common = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', SHUTDOWN_DELAY_MS: '0', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' };
-    const catalog = start('services/catalog/main.ts', { ...common, PORT: String(ports.catalog), UPLOADS_BUCKET: 'bench-uploads' });
+    const catalog = start(entries.catalog, { ...common, PORT: String(ports.catalog), UPLOADS_BUCKET: 'bench-uploads' });
     // Orders prices every order by asking the catalog (GET /products/:id) over loopback.
-    const orders = start('services/orders/main.ts', {
+    const orders = start(entries.orders, {
       ...common,
       PORT: String(ports.orders),
       EVENT_BUS_NAME: 'bench',
@@ -162,9 +183,9 @@ async function main() {
     await waitFor(local(ports.catalog, '/readyz'));
     await waitFor(local(ports.orders, '/readyz'));
     // The bare servers use the tables the services' migrations created.
-    const bare = start('bench/fixtures/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(ports.bare) });
-    const barePrice = start('bench/fixtures/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(ports.barePrice) });
-    const bareTwoProcess = start('bench/fixtures/bare-server.ts', { DATABASE_URL: databaseUrl, PORT: String(ports.bareTwoProcess), PRICE_PORT: String(ports.barePrice) });
+    const bare = start(entries.bare, { DATABASE_URL: databaseUrl, PORT: String(ports.bare) });
+    const barePrice = start(entries.bare, { DATABASE_URL: databaseUrl, PORT: String(ports.barePrice) });
+    const bareTwoProcess = start(entries.bare, { DATABASE_URL: databaseUrl, PORT: String(ports.bareTwoProcess), PRICE_PORT: String(ports.barePrice) });
     for (const port of [ports.bare, ports.barePrice, ports.bareTwoProcess]) await waitFor(local(port, '/'));
 
     const created = await fetch(local(ports.catalog, '/products'), {
@@ -205,6 +226,7 @@ async function main() {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
     await postgres.stop();
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -7,9 +7,14 @@ import { parseArgs } from 'node:util';
  * `pg-native` is an optional peer of `pg` that we do not use.
  */
 export function bundleService(service: string, outdir: string): string {
+  return bundleServer(`services/${service}/main.ts`, outdir);
+}
+
+/** Any server entry point bundled as a service is: bench/services.ts bundles its bare baseline with it. */
+export function bundleServer(entryPoint: string, outdir: string): string {
   const outfile = `${outdir}/main.js`;
   buildSync({
-    entryPoints: [`services/${service}/main.ts`],
+    entryPoints: [entryPoint],
     outfile,
     bundle: true,
     minify: true,
