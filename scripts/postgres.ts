@@ -1,5 +1,6 @@
 import { execFile, spawn, spawnSync, type ExecFileOptions } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -42,6 +43,8 @@ export interface StartOptions {
   readonly fallbackToFreePort?: boolean;
   /** Progress lines (reuse of a cluster, a busy port). @default stderr */
   readonly log?: (line: string) => void;
+  /** Where the template cluster that new clusters are copied from is kept (see clusterTemplate). @default os.tmpdir() */
+  readonly templateRoot?: string;
 }
 
 /**
@@ -102,6 +105,7 @@ interface Cluster {
   readonly hint: string;
   readonly binDir: string;
   readonly major: number;
+  readonly templateRoot: string;
 }
 
 /** `postgres --version` as the server's user: the major version, or why that user cannot run it. */
@@ -129,9 +133,10 @@ function runnablePrograms({ exec, baseDir, hint }: Pick<Cluster, 'exec' | 'baseD
   return { binDir, major };
 }
 
-async function run(cluster: Cluster, program: 'initdb' | 'pg_ctl', args: string[]): Promise<void> {
+/** Runs a PostgreSQL program, or cp, as the server's user. */
+async function run(cluster: Cluster, program: 'initdb' | 'pg_ctl' | 'cp', args: string[]): Promise<void> {
   try {
-    await promisify(execFile)(join(cluster.binDir, program), args, cluster.exec);
+    await promisify(execFile)(program === 'cp' ? program : join(cluster.binDir, program), args, cluster.exec);
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(`${program} ${args.join(' ')} failed: ${stderr?.trim() || message}${cluster.hint}`, { cause: error });
@@ -139,14 +144,52 @@ async function run(cluster: Cluster, program: 'initdb' | 'pg_ctl', args: string[
 }
 
 const RUNTIME_CONF = 'hybrid-platform.conf';
+/** A new cluster: trust auth for local connections, superuser `postgres`, UTF8, C locale, and our settings. */
+const INITDB_ARGS = ['-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'];
+const INCLUDE_RUNTIME_CONF = `\ninclude_if_exists = '${RUNTIME_CONF}'\n`;
 
-/** initdb a new cluster; or check that the existing one fits, and stop a server left running on it. */
+/**
+ * The data directory of a pristine cluster that each new one is a copy of: initdb costs ~1.5 CPU-seconds,
+ * copying what it made (~40 MB) a tenth of that. One per major version (minor releases keep the
+ * on-disk format), initdb arguments and owner, made by the first caller in os.tmpdir(), not ~/.cache:
+ * there the server's user can reach it (as root, nobody; /root is 0700), it is on the disk of the
+ * throwaway clusters, and whatever clears it costs one initdb. It is made in a temporary directory
+ * and renamed into place, so that callers at the same time (jest workers) see all of it or nothing;
+ * a caller that loses the race deletes its own.
+ */
+async function clusterTemplate(cluster: Cluster): Promise<string> {
+  const { uid = process.getuid!(), gid } = cluster.exec;
+  const key = createHash('sha256').update(JSON.stringify([cluster.major, INITDB_ARGS, INCLUDE_RUNTIME_CONF, uid])).digest('hex');
+  const template = join(cluster.templateRoot, `hybrid-platform-postgres-${key.slice(0, 16)}`);
+  // Complete, or not there: a cleaner of old files in /tmp (systemd-tmpfiles, after 10 days unused)
+  // may have emptied it, and an empty copy would fail to start with a puzzling server log.
+  if (!existsSync(join(template, 'data', 'global', 'pg_control'))) {
+    rmSync(template, { recursive: true, force: true });
+    const building = mkdtempSync(`${template}-`);
+    try {
+      if (gid !== undefined) chownSync(building, uid, gid);
+      await run(cluster, 'initdb', ['-D', join(building, 'data'), ...INITDB_ARGS]);
+      writeFileSync(join(building, 'data', 'postgresql.conf'), INCLUDE_RUNTIME_CONF, { flag: 'a' });
+      renameSync(building, template);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      if (!existsSync(template)) throw error;
+    }
+  }
+  // Anyone may take a name in a shared /tmp: copy only a cluster that the server's user made.
+  const owner = statSync(template).uid;
+  if (owner !== uid) throw new Error(`${template} belongs to uid ${owner}, not the server's user (uid ${uid}): delete it.`);
+  return join(template, 'data');
+}
+
+/** Copies the template into a new cluster; or checks that the existing one fits, and stops a server left running on it. */
 async function prepareCluster(cluster: Cluster, log: (line: string) => void): Promise<void> {
   const { dataDir, baseDir } = cluster;
   const versionFile = join(dataDir, 'PG_VERSION');
   if (!existsSync(versionFile)) {
-    await run(cluster, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync']);
-    writeFileSync(join(dataDir, 'postgresql.conf'), `\ninclude_if_exists = '${RUNTIME_CONF}'\n`, { flag: 'a' });
+    // -a keeps the modes the server insists on (0700 for dataDir); run as the server's user, the copy
+    // is its own. "/." copies into dataDir whether it exists or not, as initdb does.
+    await run(cluster, 'cp', ['-a', `${await clusterTemplate(cluster)}/.`, dataDir]);
     return;
   }
   // A cluster of another owner is refused by the server itself, with a message that says so.
@@ -220,10 +263,9 @@ const timer = setInterval(() => {
 `;
 
 /**
- * Starts PostgreSQL: initdb (trust auth for local connections, superuser `postgres`, UTF8, C locale)
- * unless `baseDir` already holds a cluster, then `pg_ctl start`, which waits until the server accepts
- * connections and runs it in a session of its own (a Ctrl-C in the terminal does not reach it before
- * the services that use it have stopped).
+ * Starts PostgreSQL: a new cluster (a copy of clusterTemplate()) unless `baseDir` already holds one,
+ * then `pg_ctl start`, which waits until the server accepts connections and runs it in a session of
+ * its own (a Ctrl-C in the terminal does not reach it before the services that use it have stopped).
  */
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const log = options.log ?? ((line: string) => console.error(`[postgres] ${line}`));
@@ -248,7 +290,8 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       exec: { cwd: baseDir, env: { ...process.env, LC_ALL: 'C' }, ...runAs },
       hint: runAs ? `\n(As root, PostgreSQL runs as nobody: ${baseDir} must be writable by it and every parent directory searchable, o+x.)` : '',
     };
-    const cluster: Cluster = { ...where, dataDir, logFile: join(baseDir, 'postgres.log'), throwaway, ...runnablePrograms(where, log) };
+    const templateRoot = options.templateRoot ?? tmpdir();
+    const cluster: Cluster = { ...where, dataDir, logFile: join(baseDir, 'postgres.log'), throwaway, templateRoot, ...runnablePrograms(where, log) };
     await prepareCluster(cluster, log);
 
     // The requested port may be busy, and a free one can be taken by someone else before the server

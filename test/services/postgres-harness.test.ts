@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,9 @@ describe('the service tests’ PostgreSQL', () => {
   const pools: pg.Pool[] = [];
   const pool = (url: string) => {
     const created = new pg.Pool({ connectionString: url, max: 2 });
+    // drop() terminates the connections still open to a database, which a pool reports as an error
+    // event: in the drop() test, and in afterAll, since pool.end() resolves before its connections close.
+    created.on('error', () => undefined);
     pools.push(created);
     return created;
   };
@@ -85,8 +88,6 @@ describe('the service tests’ PostgreSQL', () => {
   it('drop() removes the database even with connections open, and is idempotent', async () => {
     const scratch = await freshDatabase();
     const open = pool(scratch.url);
-    // The drop terminates this pool's idle connection, which the pool reports as an error event.
-    open.on('error', () => undefined);
     await open.query('SELECT 1');
     await scratch.drop();
     await scratch.drop();
@@ -138,7 +139,8 @@ describe('startPostgres', () => {
 
   it('refuses a kept cluster of another PostgreSQL major version, and says how to start over', async () => {
     const baseDir = keptDir();
-    await (await start({ baseDir })).stop();
+    // PG_VERSION is all of the cluster that startPostgres reads before it refuses one.
+    mkdirSync(join(baseDir, 'data'));
     writeFileSync(join(baseDir, 'data', 'PG_VERSION'), '15\n');
     await expect(start({ baseDir })).rejects.toThrow(new RegExp(`holds a PostgreSQL 15 cluster, but the server is PostgreSQL \\d+: delete ${baseDir} to start over`));
   });
@@ -164,11 +166,18 @@ describe('startPostgres', () => {
     });
   });
 
-  /** Starts a throwaway server in another process, which does not stop it. */
+  /**
+   * Starts a throwaway server in another process, which does not stop it. Then that process prints
+   * "still running" from a timer that does not keep it running: only if something else does.
+   */
   const startInChild = async () => {
-    const script = "require('./scripts/postgres').startPostgres().then((server) => console.log(JSON.stringify(server)))";
+    const script = `require('./scripts/postgres').startPostgres().then((server) => {
+      console.log(JSON.stringify(server));
+      setTimeout(() => console.log('still running'), 250).unref();
+    })`;
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    const { value: line } = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const { value: line } = await lines.next();
     if (typeof line !== 'string') throw new Error('the child process ended before its server started');
     const { baseDir, url } = JSON.parse(line) as PostgresServer;
     const gone = async () => {
@@ -176,12 +185,12 @@ describe('startPostgres', () => {
       while (existsSync(baseDir) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
       return !existsSync(baseDir);
     };
-    return { child, url, gone };
+    return { child, url, gone, nextLine: async () => (await lines.next()).value };
   };
 
   it('keeps the process that started it running until stop(), as a child process would', async () => {
-    const { child, gone } = await startInChild();
-    await new Promise((done) => setTimeout(done, 1_000));
+    const { child, gone, nextLine } = await startInChild();
+    expect(await nextLine()).toBe('still running');
     expect(child.exitCode).toBeNull();
     child.kill('SIGKILL');
     expect(await gone()).toBe(true);
@@ -192,6 +201,46 @@ describe('startPostgres', () => {
     child.kill('SIGKILL');
     expect(await gone()).toBe(true);
     await expect(queryOnce(url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('the template cluster that new clusters are copied from', () => {
+  const templateRoot = mkdtempSync(join(tmpdir(), 'pg-templates-'));
+  /** The template that startPostgres made in templateRoot. */
+  const template = () => {
+    const [name] = readdirSync(templateRoot);
+    return join(templateRoot, name);
+  };
+  const startStop = async () => {
+    const server = await startPostgres({ log: () => undefined, templateRoot });
+    try {
+      return await queryOnce<{ one: number }>(server.url, 'SELECT 1 AS one');
+    } finally {
+      await server.stop();
+    }
+  };
+  beforeAll(async () => {
+    // mkdtemp makes it 0700; as root, PostgreSQL's programs run as nobody, who must reach the template.
+    chmodSync(templateRoot, 0o755);
+    await startStop();
+  });
+  afterAll(() => rmSync(templateRoot, { recursive: true, force: true }));
+
+  // Only root can give the template to another user; CI runs as root.
+  (process.getuid?.() === 0 ? it : it.skip)("refuses a template that the server's user did not make (anyone may take a name in /tmp)", async () => {
+    const { uid, gid } = statSync(template());
+    chownSync(template(), 0, 0);
+    try {
+      await expect(startStop()).rejects.toThrow(/belongs to uid 0, not the server's user/);
+    } finally {
+      chownSync(template(), uid, gid);
+    }
+  });
+
+  it('makes the template again when it was emptied, as a cleaner of old files in /tmp may', async () => {
+    rmSync(join(template(), 'data'), { recursive: true, force: true });
+    expect(await startStop()).toEqual([{ one: 1 }]);
+    expect(existsSync(join(template(), 'data', 'PG_VERSION'))).toBe(true);
   });
 });
 
