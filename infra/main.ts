@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError, loadConfigFromContext } from './config/load-config';
 import type { EnvironmentConfig } from './config/environment-config';
+import { exitOnUserError } from '../scripts/cli-args';
 
 // The CDK app: `cdk synth` / `cdk deploy --all -c env=<sandbox|prod>`.
 const app = new App();
@@ -10,10 +11,8 @@ try {
   // All of it, not key by key: a key that is neither ours nor CDK's (a typo) is refused.
   config = loadConfigFromContext(app.node.getAllContext());
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  // A config error is the user's to fix: print it plainly, without a stack trace, before any synthesis.
-  console.error(error.message);
-  process.exit(1);
+  // A config error is the user's to fix: printed plainly, without a stack trace, before any synthesis.
+  exitOnUserError(error, [ConfigError]);
 }
 
 /** The stacks and the rule packs are loaded only for a valid config: a typo is reported in a fraction of the time.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
-import { parseArgsOrExit } from './cli-args';
+import { exitOnUserError, parseArguments } from './cli-args';
 
 /**
  * `npm run synth`: the CloudFormation (`cdk synth`, into cdk.out/) and the Kubernetes manifests
@@ -20,8 +20,8 @@ import { parseArgsOrExit } from './cli-args';
 const ROOT = resolve(__dirname, '..');
 const USAGE = 'usage: npm run synth -- [-c <key>=<value> ...] [--cdk-out <dir>] [--k8s-out <dir>]';
 
-function parseArguments() {
-  return parseArgsOrExit(
+function parseSynthArguments() {
+  return parseArguments(
     {
       options: {
         context: { type: 'string', short: 'c', multiple: true, default: [] },
@@ -33,13 +33,12 @@ function parseArguments() {
   ).values;
 }
 
-const args = parseArguments();
+let args: ReturnType<typeof parseSynthArguments>;
 try {
+  args = parseSynthArguments();
   loadConfigFromContext(contextFromFlags(args.context));
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
+  exitOnUserError(error, [ConfigError]);
 }
 
 const contextFlags = args.context.flatMap((flag) => ['-c', flag]);

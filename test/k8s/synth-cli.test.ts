@@ -1,18 +1,27 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { synthK8s } from '../../k8s/synth-command';
 
 const ROOT = join(__dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'k8s-synth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** `npm run synth:k8s -- <args>`, run from a scratch folder (dist/argocd is written relative to it). */
-function synthK8s(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', require.resolve('tsx'), join(ROOT, 'k8s/synth.ts'), ...args], { cwd: scratch, encoding: 'utf8' });
-  expect(result.stderr).toBe('');
-  expect(result.status).toBe(0);
+/**
+ * `npm run synth:k8s -- <args>` run from a scratch folder (its paths, dist/argocd included, are the
+ * caller's), in-process: what k8s/synth.ts runs, without the second a process spends loading. It is
+ * synchronous, so nothing else of this process sees the working folder changed. (How the script ends,
+ * its exit codes and stderr: cli-config-errors.test.ts, and test/scripts/synth.test.ts runs it to the end.)
+ */
+function synthK8sInScratch(...args: string[]) {
+  const cwd = process.cwd();
+  process.chdir(scratch);
+  try {
+    synthK8s(args);
+  } finally {
+    process.chdir(cwd);
+  }
 }
 
 type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: unknown };
@@ -24,7 +33,7 @@ const configMap = (manifests: Manifest[], service: string) => manifests.find((ma
 
 describe('npm run synth:k8s', () => {
   it('writes the charts of the environment chosen with -c, with its overrides', () => {
-    synthK8s('--out', 'prod', '-c', 'env=prod', '-c', 'vpcCidr=10.20.0.0/17');
+    synthK8sInScratch('--out', 'prod', '-c', 'env=prod', '-c', 'vpcCidr=10.20.0.0/17');
 
     const manifests = manifestsIn(join(scratch, 'prod'));
     expect(readdirSync(join(scratch, 'prod')).sort()).toEqual(['0000-platform.yaml', '0001-catalog.yaml', '0002-orders.yaml']);
@@ -33,12 +42,12 @@ describe('npm run synth:k8s', () => {
   });
 
   it('writes the sandbox environment without -c', () => {
-    synthK8s('--out', 'sandbox');
+    synthK8sInScratch('--out', 'sandbox');
     expect(configMap(manifestsIn(join(scratch, 'sandbox')), 'orders')).toMatchObject({ EVENT_BUS_NAME: 'hybrid-platform-sandbox-events' });
   });
 
   it('still takes a values file', () => {
-    synthK8s('--out', 'from-file', '--values', join(ROOT, 'k8s/values/example.json'));
+    synthK8sInScratch('--out', 'from-file', '--values', join(ROOT, 'k8s/values/example.json'));
     expect(configMap(manifestsIn(join(scratch, 'from-file')), 'catalog')).toMatchObject({ UPLOADS_BUCKET: 'hybrid-platform-sandbox-functions-uploads-example' });
   });
 
@@ -58,7 +67,7 @@ describe('npm run synth:k8s', () => {
     };
     writeFileSync(join(scratch, 'outputs.json'), JSON.stringify({ cluster: { ChartInputs: JSON.stringify(inputs) } }));
 
-    synthK8s('--out', 'deployed', '--cdk-outputs', 'outputs.json', '--argocd-repo', 'https://github.com/example/fork.git');
+    synthK8sInScratch('--out', 'deployed', '--cdk-outputs', 'outputs.json', '--argocd-repo', 'https://github.com/example/fork.git');
 
     expect(configMap(manifestsIn(join(scratch, 'deployed')), 'orders')).toMatchObject({ EVENT_BUS_NAME: 'deployed-events', AWS_REGION: 'eu-west-1' });
     const [application] = manifestsIn(join(scratch, 'dist/argocd'));
