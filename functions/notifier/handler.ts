@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { en } from 'zod/locales';
 import { config } from 'zod/mini';
+import { parseTraceparent, xrayTraceId } from '../../services/kit/trace-context';
 import { orderPlacedEventSchema, type OrderPlacedDetail, type OrderPlacedEvent } from '../shared/order-events';
 import { parseNotifierEnv } from './env';
 import { buildNotification } from './notification';
@@ -136,6 +137,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
     const event = parseRecord(record);
     const { orderId } = event.detail;
     logger.appendKeys({ orderId });
+    // The order's trace, as its W3C context and as the X-Ray trace id the X-Ray console finds it by.
+    // Not as xray_trace_id: Powertools reserves that key for this invocation's own trace.
+    const traceparent = event.detail.traceContext?.traceparent;
+    const trace = parseTraceparent(traceparent);
+    if (trace) logger.appendKeys({ traceparent, order_xray_trace_id: xrayTraceId(trace.traceId) });
 
     const attempt: Attempt = {};
     let result: NotificationResult;
@@ -169,7 +175,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       logger.info('Notified the order', { snsMessageId: result.messageId });
     }
   } finally {
-    // messageId, orderId and correlation_id belong to this record only.
+    // messageId, orderId, the trace keys and correlation_id belong to this record only.
     logger.resetKeys();
   }
 }

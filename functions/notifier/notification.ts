@@ -30,6 +30,9 @@ export function formatMoney(cents: number, currency: OrderPlacedDetail['currency
  * delivery), which need the address to reach the customer and can use it in filter policies, but
  * they are not part of what e-mail and SMS subscriptions (typically an operator's inbox) receive.
  * Nothing else about the customer is sent, and the notifier never logs the address.
+ *
+ * The order's W3C trace context, when the event has one, goes on as the `traceparent` attribute, for
+ * subscribers to continue the order's trace with (SNS passes X-Ray's own header only to some).
  */
 export function buildNotification(order: OrderPlacedDetail): Notification {
   const units = order.items.reduce((sum, item) => sum + item.quantity, 0);
@@ -47,6 +50,7 @@ export function buildNotification(order: OrderPlacedDetail): Notification {
       eventType: { DataType: 'String', StringValue: ORDER_PLACED },
       orderId: { DataType: 'String', StringValue: order.orderId },
       customerEmail: { DataType: 'String', StringValue: order.customerEmail },
+      ...(order.traceContext && { traceparent: { DataType: 'String', StringValue: order.traceContext.traceparent } }),
     },
   };
 }

@@ -3,6 +3,7 @@
 // with classic zod alike. A namespace import, not `{ z }`, which would drag in every locale.
 import * as z from 'zod/mini';
 import { ID_PATTERN } from '../../services/kit/ids';
+import { parseTraceparent } from '../../services/kit/trace-context';
 
 /**
  * The events the orders service publishes to EventBridge, shared by the producer (services/orders,
@@ -11,6 +12,15 @@ import { ID_PATTERN } from '../../services/kit/ids';
  */
 export const ORDER_EVENTS_SOURCE = 'hybrid-platform.orders';
 export const ORDER_PLACED = 'OrderPlaced';
+
+/**
+ * The trace the event belongs to: the W3C context of the request that placed the order, so that a
+ * consumer logs and passes on the order's trace whatever becomes of the X-Ray header on the way
+ * (services/kit/trace-context.ts). Optional: events written before it existed have none.
+ */
+export const traceContextSchema = z.strictObject({
+  traceparent: z.string().check(z.refine((value) => parseTraceparent(value) !== undefined, 'must be a W3C traceparent (00-<trace id>-<span id>-<flags>)')),
+});
 
 export const orderPlacedDetailSchema = z.strictObject({
   orderId: z.uuid(),
@@ -30,6 +40,7 @@ export const orderPlacedDetailSchema = z.strictObject({
   totalCents: z.int().check(z.minimum(0)),
   currency: z.enum(['USD', 'EUR', 'GBP']),
   placedAt: z.iso.datetime(),
+  traceContext: z.optional(traceContextSchema),
 });
 
 export type OrderPlacedDetail = z.infer<typeof orderPlacedDetailSchema>;

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { randomUUID } from 'node:crypto';
 import { HttpError, errorBody } from './errors';
 import { registerInputGuard } from './input-guard';
+import { registerRequestTrace } from './request-trace';
 import { describeValidation } from './validation-errors';
 
 /** Request bodies above this are refused with 413 before they are parsed. */
@@ -14,11 +15,11 @@ export interface HttpOptions {
 
 /**
  * Fastify with the house rules: JSON logs (pino) carrying a request id (taken from X-Request-Id or
- * made up, and echoed back), request schemas that REJECT unknown fields (Fastify's default would
- * silently drop them), a 1 MiB body limit, JSON bodies only (415 for anything else), no string
- * PostgreSQL cannot store (./input-guard.ts), and errors that tell a client what was wrong with its
- * request (4xx with a reason and the field) without leaking internals on a 5xx. Every error has the
- * one shape of ./errors.ts.
+ * made up, and echoed back) and a W3C trace context (./request-trace.ts), request schemas that
+ * REJECT unknown fields (Fastify's default would silently drop them), a 1 MiB body limit, JSON
+ * bodies only (415 for anything else), no string PostgreSQL cannot store (./input-guard.ts), and
+ * errors that tell a client what was wrong with its request (4xx with a reason and the field)
+ * without leaking internals on a 5xx. Every error has the one shape of ./errors.ts.
  */
 export function createHttpServer({ service, logLevel }: HttpOptions): FastifyInstance {
   const app = Fastify({
@@ -36,6 +37,7 @@ export function createHttpServer({ service, logLevel }: HttpOptions): FastifyIns
   // to a request whose only fault is its content type. Every route here takes JSON.
   app.removeContentTypeParser('text/plain');
   registerInputGuard(app);
+  registerRequestTrace(app);
 
   // Callback hooks (here and in the rest of the kit): an async hook costs a promise and a turn of the
   // microtask queue per request, for work that is synchronous.

@@ -1,6 +1,11 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/** An exchange abandoned at its timeout: told apart from other failures, which the metrics count separately. */
+export class AttemptTimeoutError extends Error {
+  override readonly name = 'AttemptTimeoutError';
+}
+
 /** What came back: the status and the whole body, as text. */
 export interface RawAnswer {
   readonly status: number;
@@ -47,7 +52,7 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
       // error) changes nothing. Listened to with on(), not once(): an error with no listener would crash.
       const fail = (error?: Error) => {
         clearTimeout(timer);
-        reject(timedOut ? new Error(`no complete answer within ${timeoutMs} ms`) : (error ?? new Error('connection closed before the answer was complete')));
+        reject(timedOut ? new AttemptTimeoutError(`no complete answer within ${timeoutMs} ms`) : (error ?? new Error('connection closed before the answer was complete')));
       };
       request.on('error', fail);
       request.once('response', (response) => {

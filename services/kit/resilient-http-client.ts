@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
-import { keepAliveTransport } from './keep-alive-transport';
+import type { CircuitBreakerState, UpstreamFailureReason } from './business-metrics';
+import { AttemptTimeoutError, keepAliveTransport } from './keep-alive-transport';
 
 /**
  * An HTTP client for calls from one service to another, built so that a caller can always answer
@@ -65,6 +66,8 @@ export interface HttpRequest {
 export class UpstreamUnavailableError extends Error {
   constructor(
     readonly upstream: string,
+    /** Why, as the metrics count it. */
+    readonly reason: UpstreamFailureReason,
     /** Whole seconds a client should wait before trying again: the time until the breaker half-opens, or 1. */
     readonly retryAfterSeconds: number,
     message: string,
@@ -76,10 +79,14 @@ export class UpstreamUnavailableError extends Error {
 }
 
 export interface ResilientHttpClient {
+  /** The upstream's name, from the options. */
+  readonly name: string;
   /** Resolves with any answer below 500; rejects with UpstreamUnavailableError, within `worstCaseMs`. */
   request(request: HttpRequest): Promise<HttpAnswer>;
   /** The longest a request takes to settle, from the options (see the module comment). */
   readonly worstCaseMs: number;
+  /** The circuit breaker's state now, for the circuit_breaker_state gauge. */
+  readonly breakerState: CircuitBreakerState;
   /** Stops the breaker's timers and closes the kept-alive connections. */
   close(): void;
 }
@@ -119,7 +126,22 @@ export function retryDelayMs(retry: number, baseMs: number, random: () => number
 }
 
 /** A failure worth another attempt: the network, a timeout, or a 5xx. */
-class TransientFailure extends Error {}
+class TransientFailure extends Error {
+  constructor(
+    readonly reason: Extract<UpstreamFailureReason, 'timeout' | 'unavailable'>,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Why a call failed, from what the breaker rejected with. */
+function reasonOf(error: unknown): UpstreamFailureReason {
+  if (CircuitBreaker.isOurError(error as Error)) return 'circuit_open';
+  // Besides transient failures, an attempt fails only with an answer that is not JSON.
+  return error instanceof TransientFailure ? error.reason : 'bad_answer';
+}
 
 /** GET and HEAD change nothing (RFC 9110, safe methods): sending one twice is harmless. */
 const RETRIED_METHODS = new Set(['GET', 'HEAD']);
@@ -136,9 +158,10 @@ export function createResilientHttpClient(options: ResilientHttpClientOptions): 
     try {
       ({ status, text } = await transport.send(method, path, body === undefined ? undefined : JSON.stringify(body), settings.attemptTimeoutMs));
     } catch (error) {
-      throw new TransientFailure(`${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const reason = error instanceof AttemptTimeoutError ? 'timeout' : 'unavailable';
+      throw new TransientFailure(reason, `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    if (status >= 500) throw new TransientFailure(`${method} ${path}: HTTP ${status}`);
+    if (status >= 500) throw new TransientFailure('unavailable', `${method} ${path}: HTTP ${status}`);
     // Not transient: a malformed answer would be malformed again. It still counts against the breaker.
     try {
       return { status, body: text === '' ? undefined : JSON.parse(text) };
@@ -177,13 +200,17 @@ export function createResilientHttpClient(options: ResilientHttpClientOptions): 
   const retryAfterSeconds = () => (breaker.opened ? Math.max(1, Math.ceil((openedAt + settings.breakerResetTimeoutMs - Date.now()) / 1000)) : 1);
 
   return {
+    name: options.name,
     worstCaseMs: worstCaseMs(options),
+    get breakerState() {
+      return breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed';
+    },
     async request(request) {
       try {
         return await breaker.fire(request);
       } catch (error) {
         const reason = CircuitBreaker.isOurError(error as Error) ? 'circuit breaker open' : error instanceof Error ? error.message : String(error);
-        throw new UpstreamUnavailableError(options.name, retryAfterSeconds(), `${options.name} unavailable: ${reason}`, { cause: error });
+        throw new UpstreamUnavailableError(options.name, reasonOf(error), retryAfterSeconds(), `${options.name} unavailable: ${reason}`, { cause: error });
       }
     },
     close: () => {

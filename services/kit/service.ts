@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type Config, type ConfigShape } from './config';
 import { createPool } from './database';
 import { createHttpServer } from './http';
@@ -17,6 +18,8 @@ export interface ServiceDeps<Extra extends ConfigShape> {
   readonly pool: pg.Pool;
   readonly config: Config<Extra>;
   readonly logger: FastifyBaseLogger;
+  /** The service's Prometheus registry (/metrics), for its business metrics. */
+  readonly registry: Registry;
 }
 
 export interface ServiceDefinition<Extra extends ConfigShape = Record<string, never>> {
@@ -79,9 +82,9 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
       if (!ready) reply.header('connection', 'close');
       done(null, payload);
     });
-    registerMetrics(app, definition.name);
+    const registry = registerMetrics(app, definition.name);
 
-    const deps: ServiceDeps<Extra> = { pool, config, logger: app.log };
+    const deps: ServiceDeps<Extra> = { pool, config, logger: app.log, registry };
     tasks = (await definition.register(app, deps)) ?? [];
     const url = await app.listen({ port: config.PORT, host: config.HOST });
     ready = true;

@@ -40,4 +40,14 @@ export const ordersMigrations: Migration[] = [
       CREATE INDEX outbox_pending_idx ON outbox (id) INCLUDE (next_attempt_at) WHERE sent_at IS NULL;
     `,
   },
+  {
+    id: '0003_outbox_pending_age',
+    sql: `
+      -- The pending index, with created_at: the outbox gauges (services/orders/outbox-gauges.ts) count
+      -- the pending rows and find the oldest from the index alone. One index rather than two: each
+      -- is written on every order.
+      CREATE INDEX outbox_pending_with_age_idx ON outbox (id) INCLUDE (next_attempt_at, created_at) WHERE sent_at IS NULL;
+      DROP INDEX outbox_pending_idx;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } 
 import type { Pool, PoolClient } from 'pg';
 import { ORDER_EVENTS_SOURCE } from '../../functions/shared/order-events';
 import { inTransaction } from '../kit';
+import { parseTraceparent, xrayTraceHeader } from '../kit/trace-context';
 
 /**
  * The outbox relay: publishes the pending rows of `outbox` to EventBridge.
@@ -51,6 +52,8 @@ interface PendingRow {
   id: string;
   event_type: string;
   payload: unknown;
+  /** The event's W3C trace context, if it has one. */
+  traceparent: string | null;
 }
 
 const MAX_ERROR_LENGTH = 1000;
@@ -67,7 +70,7 @@ export async function relayOnce(pool: Pool, client: EventBridgeClient, busName: 
 
   return inTransaction(pool, async (db) => {
     const { rows } = await db.query<PendingRow>(
-      `SELECT id, event_type, payload
+      `SELECT id, event_type, payload, payload #>> '{traceContext,traceparent}' AS traceparent
          FROM outbox
         WHERE sent_at IS NULL AND next_attempt_at <= now()
         ORDER BY id
@@ -77,12 +80,18 @@ export async function relayOnce(pool: Pool, client: EventBridgeClient, busName: 
     );
     if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0, ...(await retryDue(db)) };
 
-    const entries: PutEventsRequestEntry[] = rows.map((row) => ({
-      EventBusName: busName,
-      Source: ORDER_EVENTS_SOURCE,
-      DetailType: row.event_type,
-      Detail: JSON.stringify(row.payload),
-    }));
+    const entries: PutEventsRequestEntry[] = rows.map((row) => {
+      // EventBridge hands the X-Ray header on to its targets (SQS, then the notifier's Lambda under
+      // active tracing), which continue the order's trace. The detail carries the W3C context as well.
+      const trace = parseTraceparent(row.traceparent ?? undefined);
+      return {
+        EventBusName: busName,
+        Source: ORDER_EVENTS_SOURCE,
+        DetailType: row.event_type,
+        Detail: JSON.stringify(row.payload),
+        ...(trace && { TraceHeader: xrayTraceHeader(trace) }),
+      };
+    });
 
     const sent: string[] = [];
     const failed: { id: string; error: string }[] = [];
@@ -149,6 +158,8 @@ export interface OutboxRelayOptions extends RelayOptions {
   readonly logger: RelayLogger;
   /** Called after every pass (metrics, tests). */
   readonly onPass?: (result: RelayResult) => void;
+  /** Called for every sweep that failed, after it was logged (metrics). */
+  readonly onSweepFailed?: () => void;
 }
 
 export interface OutboxRelay {
@@ -196,6 +207,7 @@ export function startOutboxRelay(pool: Pool, client: EventBridgeClient, busName:
     } catch (error) {
       const retryInMs = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(failedSweeps++, 30));
       options.logger.error({ err: error, retryInMs }, 'outbox relay sweep failed');
+      options.onSweepFailed?.();
       return retryInMs;
     }
   };

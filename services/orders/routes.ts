@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { orderPlacedDetailSchema, type OrderPlacedDetail } from '../../functions/shared/order-events';
 import { idSchema, UpstreamUnavailableError } from '../kit';
+import { formatTraceparent } from '../kit/trace-context';
 import type { CatalogClient } from './catalog-client';
 import { priceOrder, type PricingResult, type RequestedItem } from './pricing';
 import type { Order, OrdersRepository } from './repository';
@@ -73,7 +74,8 @@ interface ErrorBody {
   field?: string;
 }
 
-export function registerOrderRoutes(app: FastifyInstance, orders: OrdersRepository, catalog: CatalogClient): void {
+/** `onOrderPlaced`: called once an order and its event have been committed (the orders_placed_total counter). */
+export function registerOrderRoutes(app: FastifyInstance, orders: OrdersRepository, catalog: CatalogClient, onOrderPlaced: () => void): void {
   app.post<{ Body: PlaceOrderBody; Reply: Order | ErrorBody }>(
     '/orders',
     { schema: { body: placeOrderBodySchema, response: { 201: orderSchema } } },
@@ -107,8 +109,11 @@ export function registerOrderRoutes(app: FastifyInstance, orders: OrdersReposito
         customerEmail,
         ...pricing.order,
         placedAt: new Date().toISOString(),
+        // The request's span: the relay continues the trace from it (services/orders/outbox-relay.ts).
+        traceContext: { traceparent: formatTraceparent(request.traceContext) },
       } satisfies OrderPlacedDetail);
       const order = await orders.placeOrder(event);
+      onOrderPlaced();
       return reply.status(201).header('location', `/orders/${order.id}`).send(order);
     },
   );

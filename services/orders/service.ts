@@ -2,7 +2,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { ConfigError, createResilientHttpClient, defineService, type BackgroundTask, type ServiceDeps } from '../kit';
 import { catalogClient } from './catalog-client';
+import { registerOrdersMetrics, type OrdersMetrics } from './metrics';
 import { ordersMigrations } from './migrations';
+import { registerOutboxGauges } from './outbox-gauges';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { ordersRepository } from './repository';
 import { registerOrderRoutes } from './routes';
@@ -33,7 +35,6 @@ export const ordersService = defineService({
   migrations: ordersMigrations,
   configShape: ordersConfigShape,
   register: (app, deps) => {
-    const relay = startRelay(deps);
     const catalogHttp = createResilientHttpClient({
       name: 'catalog',
       baseUrl: deps.config.CATALOG_URL,
@@ -43,14 +44,17 @@ export const ordersService = defineService({
       breakerResetTimeoutMs: deps.config.CATALOG_BREAKER_RESET_MS,
     });
     deps.logger.info({ catalogUrl: deps.config.CATALOG_URL, worstCaseMs: catalogHttp.worstCaseMs }, 'orders are priced by the catalog');
+    const metrics = registerOrdersMetrics(deps.registry, catalogHttp);
+    registerOutboxGauges(deps.registry, deps.pool, deps.logger);
+    const relay = startRelay(deps, metrics);
     // The relay does not poll: each placed order wakes it once its transaction has committed.
-    registerOrderRoutes(app, ordersRepository(deps.pool, { onOutboxCommitted: relay?.wake }), catalogClient(catalogHttp));
+    registerOrderRoutes(app, ordersRepository(deps.pool, { onOutboxCommitted: relay?.wake }), catalogClient(catalogHttp, metrics.catalogLookupFailed), metrics.orderPlaced);
     const catalogTask: BackgroundTask = { name: 'catalog-client', stop: async () => catalogHttp.close() };
     return relay ? [relay, catalogTask] : [catalogTask];
   },
 });
 
-function startRelay({ pool, config, logger }: ServiceDeps<typeof ordersConfigShape>): (BackgroundTask & Pick<OutboxRelay, 'wake'>) | undefined {
+function startRelay({ pool, config, logger }: ServiceDeps<typeof ordersConfigShape>, metrics: OrdersMetrics): (BackgroundTask & Pick<OutboxRelay, 'wake'>) | undefined {
   if (!config.OUTBOX_RELAY_ENABLED) {
     logger.warn('outbox relay disabled (OUTBOX_RELAY_ENABLED=false): placed orders are not published by this replica');
     return undefined;
@@ -60,7 +64,11 @@ function startRelay({ pool, config, logger }: ServiceDeps<typeof ordersConfigSha
   }
   // Region and credentials from the environment: AWS_REGION in the ConfigMap, Pod Identity on EKS.
   const eventBridge = new EventBridgeClient({});
-  const relay = startOutboxRelay(pool, eventBridge, config.EVENT_BUS_NAME, { logger });
+  const relay = startOutboxRelay(pool, eventBridge, config.EVENT_BUS_NAME, {
+    logger,
+    onPass: (result) => metrics.relayFailed('publish', result.failed),
+    onSweepFailed: () => metrics.relayFailed('sweep'),
+  });
   return {
     name: relay.name,
     wake: relay.wake,

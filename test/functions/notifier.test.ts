@@ -78,6 +78,7 @@ const metric = (name: string) =>
     .reduce((sum, value) => sum + value, 0);
 
 const REJECTED = 'Rejected the event: it is not a valid OrderPlaced event';
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 const invoke = (records: SQSRecord[], context = lambdaContext()) => handler({ Records: records }, context);
 const recordOf = (detail: unknown, envelopeOverrides: Record<string, unknown> = {}) => sqsRecord(JSON.stringify(eventBridgeEnvelope(detail, envelopeOverrides)));
@@ -160,8 +161,25 @@ describe('notifier handler', () => {
     expect(printed.join('')).not.toContain('grace.hopper');
   });
 
+  it("passes the order's trace context on as the traceparent message attribute, and logs it with the order's X-Ray trace id", async () => {
+    const detail = orderPlacedDetail({ traceContext: { traceparent: TRACEPARENT } });
+    await invoke([recordOf(detail)]);
+
+    expect(publishes()[0].MessageAttributes?.traceparent).toEqual({ DataType: 'String', StringValue: TRACEPARENT });
+    expect(logsOf('Notified the order')).toEqual([
+      expect.objectContaining({ orderId: detail.orderId, traceparent: TRACEPARENT, order_xray_trace_id: '1-4bf92f35-77b34da6a3ce929d0e0e4736' }),
+    ]);
+  });
+
+  it('notifies an order whose event has no trace context, without trace keys or attribute', async () => {
+    await invoke([recordOf(orderPlacedDetail())]);
+
+    expect(publishes()[0].MessageAttributes).not.toHaveProperty('traceparent');
+    expect(logsOf('Notified the order')[0]).not.toHaveProperty('traceparent');
+  });
+
   it('does not carry one record’s keys into the logs of the next', async () => {
-    const good = recordOf(orderPlacedDetail());
+    const good = recordOf(orderPlacedDetail({ traceContext: { traceparent: TRACEPARENT } }));
     const bad = sqsRecord('not json');
     await invoke([good, bad]);
 
@@ -169,6 +187,7 @@ describe('notifier handler', () => {
     expect(rejected.messageId).toBe(bad.messageId);
     expect(rejected).not.toHaveProperty('orderId');
     expect(rejected).not.toHaveProperty('correlation_id');
+    expect(rejected).not.toHaveProperty('traceparent');
   });
 
   describe('duplicates', () => {
@@ -267,6 +286,8 @@ describe('notifier handler', () => {
       ['an unknown detail field', envelopeBody({ ...valid(), couponCode: 'X' }), /^detail: Unrecognized key: "couponCode"$/],
       ['the wrong detail-type', envelopeBody(valid(), { 'detail-type': 'OrderShipped' }), /^detail-type: Invalid input: expected "OrderPlaced"$/],
       ['the wrong source', envelopeBody(valid(), { source: 'hybrid-platform.payments' }), /^source: Invalid input: expected "hybrid-platform\.orders"$/],
+      ['a trace context that is no traceparent', envelopeBody({ ...valid(), traceContext: { traceparent: 'Root=1-5759e988-bd862e3fe1be46a994272793' } }), /^detail\.traceContext\.traceparent: must be a W3C traceparent/],
+      ['an unknown trace context field', envelopeBody({ ...valid(), traceContext: { traceparent: TRACEPARENT, baggage: 'x' } }), /^detail\.traceContext: Unrecognized key: "baggage"$/],
     ];
 
     it.each(corpus)('fails only the record with %s, with the reason logged, and notifies the others once', async (_name, body, reason) => {

@@ -1,34 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ORDER_PLACED, orderPlacedDetailSchema } from '../../functions/shared/order-events';
-import { startService, type RunningService } from '../../services/kit';
-import { ordersService } from '../../services/orders/service';
-import { orderRequest, ordersEnv, rowCounts, startPricingCatalog, type PricingCatalog } from './orders-fixtures';
-import { freshDatabase } from './support/database';
+import { orderRequest, rowCounts, useOrdersService } from './orders-fixtures';
 
-let catalog: PricingCatalog;
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let service: RunningService;
-
-beforeAll(async () => {
-  catalog = await startPricingCatalog();
-  database = await freshDatabase();
-  service = await startService(ordersService, ordersEnv(database.url, catalog.url));
-});
-afterAll(async () => {
-  await service?.shutdown();
-  await database?.drop();
-  await catalog?.stop();
-});
-beforeEach(async () => {
-  await service.pool.query('TRUNCATE orders, outbox');
-});
+const orders = useOrdersService();
 
 const postOrder = (payload: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  service.app.inject({ method: 'POST', url: '/orders', headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  orders.service.app.inject({ method: 'POST', url: '/orders', headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 
 describe('POST /orders and GET /orders/:id', () => {
   it('places an order at the catalog\'s prices and currency, computing the total itself, and reads it back', async () => {
-    const created = await postOrder(orderRequest(catalog));
+    const created = await postOrder(orderRequest(orders.catalog));
 
     expect(created.statusCode).toBe(201);
     const order = created.json();
@@ -37,26 +18,27 @@ describe('POST /orders and GET /orders/:id', () => {
       customerEmail: 'ada@example.com',
       currency: 'EUR',
       items: [
-        { productId: catalog.tea.id, quantity: 2, unitPriceCents: 1250 },
-        { productId: catalog.cup.id, quantity: 3, unitPriceCents: 199 },
+        { productId: orders.catalog.tea.id, quantity: 2, unitPriceCents: 1250 },
+        { productId: orders.catalog.cup.id, quantity: 3, unitPriceCents: 199 },
       ],
       totalCents: 2 * 1250 + 3 * 199,
       createdAt: expect.any(String),
     });
     expect(created.headers.location).toBe(`/orders/${order.id}`);
 
-    const read = await service.app.inject({ method: 'GET', url: `/orders/${order.id}` });
+    const read = await orders.service.app.inject({ method: 'GET', url: `/orders/${order.id}` });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(order);
 
-    const { rows } = await service.pool.query('SELECT total_cents, currency, customer_email FROM orders WHERE id = $1', [order.id]);
+    const { rows } = await orders.service.pool.query('SELECT total_cents, currency, customer_email FROM orders WHERE id = $1', [order.id]);
     expect(rows).toEqual([{ total_cents: '3097', currency: 'EUR', customer_email: 'ada@example.com' }]);
   });
 
   it('writes an OrderPlaced event that satisfies the shared contract, pending, next to the order', async () => {
-    const order = (await postOrder(orderRequest(catalog))).json();
+    const created = await postOrder(orderRequest(orders.catalog));
+    const order = created.json();
 
-    const { rows } = await service.pool.query('SELECT aggregate_id, event_type, payload, sent_at, attempts FROM outbox');
+    const { rows } = await orders.service.pool.query('SELECT aggregate_id, event_type, payload, sent_at, attempts FROM outbox');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ aggregate_id: order.id, event_type: ORDER_PLACED, sent_at: null, attempts: 0 });
     const detail = orderPlacedDetailSchema.parse(rows[0].payload);
@@ -67,72 +49,74 @@ describe('POST /orders and GET /orders/:id', () => {
       totalCents: order.totalCents,
       currency: order.currency,
       placedAt: order.createdAt,
+      // The request's trace context, as the response told the client.
+      traceContext: { traceparent: created.headers.traceparent },
     });
   });
 
   it('answers 404 with a reason for an order that does not exist', async () => {
-    const response = await service.app.inject({ method: 'GET', url: `/orders/${randomUUID()}` });
+    const response = await orders.service.app.inject({ method: 'GET', url: `/orders/${randomUUID()}` });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ error: 'Not Found', message: expect.stringMatching(/No order/) });
   });
 
   it('works through a real listening socket', async () => {
-    const created = await fetch(`${service.url}/orders`, {
+    const created = await fetch(`${orders.service.url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(orderRequest(catalog, { items: [{ productId: catalog.mug.id, quantity: 7 }] })),
+      body: JSON.stringify(orderRequest(orders.catalog, { items: [{ productId: orders.catalog.mug.id, quantity: 7 }] })),
     });
     expect(created.status).toBe(201);
     const order = (await created.json()) as { id: string; totalCents: number };
     expect(order.totalCents).toBe(7 * 900);
 
-    const read = await fetch(`${service.url}/orders/${order.id}`);
+    const read = await fetch(`${orders.service.url}/orders/${order.id}`);
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id: order.id, currency: 'USD', totalCents: 7 * 900 });
-    expect(await rowCounts(service.pool)).toEqual({ orders: 1, outbox: 1 });
+    expect(await rowCounts(orders.service.pool)).toEqual({ orders: 1, outbox: 1 });
   });
 });
 
 describe('pricing by the catalog', () => {
   it('takes the price the catalog has when the order is placed', async () => {
-    await catalog.setPrice(catalog.cup, 249);
+    await orders.catalog.setPrice(orders.catalog.cup, 249);
     try {
-      const order = (await postOrder(orderRequest(catalog))).json();
+      const order = (await postOrder(orderRequest(orders.catalog))).json();
 
-      expect(order.items[1]).toEqual({ productId: catalog.cup.id, quantity: 3, unitPriceCents: 249 });
+      expect(order.items[1]).toEqual({ productId: orders.catalog.cup.id, quantity: 3, unitPriceCents: 249 });
       expect(order.totalCents).toBe(2 * 1250 + 3 * 249);
     } finally {
-      await catalog.setPrice(catalog.cup, catalog.cup.priceCents);
+      await orders.catalog.setPrice(orders.catalog.cup, orders.catalog.cup.priceCents);
     }
   });
 
   it('records a product id given in upper case as the catalog spells it', async () => {
-    const created = await postOrder(orderRequest(catalog, { items: [{ productId: catalog.tea.id.toUpperCase(), quantity: 1 }] }));
+    const created = await postOrder(orderRequest(orders.catalog, { items: [{ productId: orders.catalog.tea.id.toUpperCase(), quantity: 1 }] }));
 
     expect(created.statusCode).toBe(201);
-    expect(created.json().items).toEqual([{ productId: catalog.tea.id, quantity: 1, unitPriceCents: 1250 }]);
+    expect(created.json().items).toEqual([{ productId: orders.catalog.tea.id, quantity: 1, unitPriceCents: 1250 }]);
   });
 
   it('refuses with 422 an order of a product the catalog does not have, naming it, and writes nothing', async () => {
     const missing = randomUUID();
-    const response = await postOrder(orderRequest(catalog, { items: [{ productId: catalog.tea.id, quantity: 1 }, { productId: missing, quantity: 1 }] }));
+    const response = await postOrder(orderRequest(orders.catalog, { items: [{ productId: orders.catalog.tea.id, quantity: 1 }, { productId: missing, quantity: 1 }] }));
 
     expect(response.statusCode).toBe(422);
     expect(response.json()).toEqual({ error: 'Unprocessable Entity', message: `No product ${missing} in the catalog`, field: 'body/items/1/productId' });
-    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+    expect(await rowCounts(orders.service.pool)).toEqual({ orders: 0, outbox: 0 });
   });
 
   it('refuses with 422 an order whose products are priced in different currencies, naming them, and writes nothing', async () => {
-    const items = [catalog.tea, catalog.cup, catalog.mug].map((product) => ({ productId: product.id, quantity: 1 }));
-    const response = await postOrder(orderRequest(catalog, { items }));
+    const items = [orders.catalog.tea, orders.catalog.cup, orders.catalog.mug].map((product) => ({ productId: product.id, quantity: 1 }));
+    const response = await postOrder(orderRequest(orders.catalog, { items }));
 
     expect(response.statusCode).toBe(422);
     expect(response.json()).toEqual({
       error: 'Unprocessable Entity',
-      message: `An order is paid in one currency, but its products are priced in several (EUR: ${catalog.tea.id}, ${catalog.cup.id}; USD: ${catalog.mug.id})`,
+      message: `An order is paid in one currency, but its products are priced in several (EUR: ${orders.catalog.tea.id}, ${orders.catalog.cup.id}; USD: ${orders.catalog.mug.id})`,
       field: 'body/items/2/productId',
     });
-    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+    expect(await rowCounts(orders.service.pool)).toEqual({ orders: 0, outbox: 0 });
   });
 });
 
@@ -175,7 +159,7 @@ describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
     expect(response.statusCode).toBe(status);
     // (A `field` may name the offending part besides.)
     expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(reason) });
-    expect(await rowCounts(service.pool)).toEqual({ orders: 0, outbox: 0 });
+    expect(await rowCounts(orders.service.pool)).toEqual({ orders: 0, outbox: 0 });
   });
 
   const uuidReason = /id must match pattern/;
@@ -188,13 +172,13 @@ describe('bad input: 4xx with a reason, never 5xx, and nothing written', () => {
     // Fastify refuses path parameters over 100 characters before routing.
     { name: 'a very long id', id: 'a'.repeat(5000), status: 414, reason: /./ },
   ])('refuses an order id that is $name', async ({ id, status, reason }) => {
-    const response = await service.app.inject({ method: 'GET', url: `/orders/${id}` });
+    const response = await orders.service.app.inject({ method: 'GET', url: `/orders/${id}` });
     expect(response.statusCode).toBe(status);
     // (Fastify answers URL-level errors itself, with its own code and statusCode fields besides these.)
     expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.stringMatching(reason) });
   });
 
   it('still serves good requests after all that', async () => {
-    expect((await postOrder(orderRequest(catalog))).statusCode).toBe(201);
+    expect((await postOrder(orderRequest(orders.catalog))).statusCode).toBe(201);
   });
 });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { OrderPlacedDetail } from '../../functions/shared/order-events';
+import { startService, type RunningService } from '../../services/kit';
+import { ordersService } from '../../services/orders/service';
 import { startCatalog } from './catalog-support';
+import { freshDatabase, type FreshDatabase } from './support/database';
 import { testServiceEnv } from './support/service-env';
 
 /** The environment the orders tests start the service with; the relay is off unless a test turns it on. */
@@ -88,3 +91,33 @@ export async function rowCounts(pool: pg.Pool): Promise<{ orders: number; outbox
 }
 
 export const silentLogger = () => ({ info: jest.fn(), warn: jest.fn(), error: jest.fn() });
+
+/**
+ * For a test file: the orders service on a database of its own, pricing at a stand-in catalog, started
+ * before the file's tests and stopped after them; each test starts with no order and no event.
+ * Read its parts when a test runs (they exist only then).
+ */
+export function useOrdersService(): { readonly catalog: PricingCatalog; readonly service: RunningService } {
+  const parts: { catalog?: PricingCatalog; database?: FreshDatabase; service?: RunningService } = {};
+  beforeAll(async () => {
+    parts.catalog = await startPricingCatalog();
+    parts.database = await freshDatabase();
+    parts.service = await startService(ordersService, ordersEnv(parts.database.url, parts.catalog.url));
+  });
+  afterAll(async () => {
+    await parts.service?.shutdown();
+    await parts.database?.drop();
+    await parts.catalog?.stop();
+  });
+  beforeEach(async () => {
+    await parts.service!.pool.query('TRUNCATE orders, outbox');
+  });
+  return {
+    get catalog() {
+      return parts.catalog!;
+    },
+    get service() {
+      return parts.service!;
+    },
+  };
+}

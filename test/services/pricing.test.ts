@@ -8,7 +8,7 @@ const B = '22222222-2222-4222-8222-222222222222';
 /** A catalog whose lookups fail with the given Retry-After, per product. */
 const failingCatalog = (retryAfterSeconds: Record<string, number>): CatalogClient => ({
   priceOf: async (productId) => {
-    throw new UpstreamUnavailableError('catalog', retryAfterSeconds[productId], `no answer for ${productId}`);
+    throw new UpstreamUnavailableError('catalog', 'unavailable', retryAfterSeconds[productId], `no answer for ${productId}`);
   },
 });
 

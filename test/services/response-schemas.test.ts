@@ -72,7 +72,7 @@ let orders: Awaited<ReturnType<typeof start>>;
 beforeAll(async () => {
   const config = loadConfig(catalogConfigShape, { DATABASE_URL: 'postgres://schemas@127.0.0.1/schemas', UPLOADS_BUCKET: 'schema-uploads', AWS_REGION: 'eu-west-1' });
   catalog = await start((app) => registerCatalogRoutes(app, { repository: catalogRepository, presigner, config }));
-  orders = await start((app) => registerOrderRoutes(app, ordersRepository, catalogClient));
+  orders = await start((app) => registerOrderRoutes(app, ordersRepository, catalogClient, () => {}));
 });
 afterAll(async () => {
   await catalog?.app.close();

@@ -2,12 +2,15 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What the proxy does with the next request. */
-export type ProxyMode = 'forward' | 'fail' | 'hang';
+export type ProxyMode = 'forward' | 'fail' | 'hang' | 'garbage';
 
 export interface HttpFaultProxy {
   /** Where it listens, e.g. http://127.0.0.1:43121 */
   readonly url: string;
-  /** forward: to the target, as it answers; fail: 500 at once; hang: accepted and never answered. Change it at any time. */
+  /**
+   * forward: to the target, as it answers; fail: 500 at once; hang: accepted and never answered;
+   * garbage: 200 with JSON of the wrong shape. Change it at any time.
+   */
   mode: ProxyMode;
   /** Answers this many of the next requests with 503 whatever the mode, as a service briefly overloaded would. */
   failNext: number;
@@ -30,6 +33,8 @@ export async function startHttpFaultProxy(targetUrl: string): Promise<HttpFaultP
       response.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"Service Unavailable","message":"injected"}');
     } else if (proxy.mode === 'fail') {
       response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"Internal Server Error","message":"injected"}');
+    } else if (proxy.mode === 'garbage') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"unexpected":true}');
     } else if (proxy.mode === 'hang') {
       held.add(response);
       response.once('close', () => held.delete(response));
