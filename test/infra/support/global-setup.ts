@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GlobalConfig, ProjectConfig } from 'jest';
 import { selectedTestFiles } from '../../support/selected-tests';
-import { SHARED_ASSEMBLIES, writeOutcome } from './shared-assemblies';
+import { readOutcome, SHARED_ASSEMBLIES, writeOutcome } from './shared-assemblies';
 
 /**
  * The CDK half of jest's globalSetup (test/support/global-setup.ts). Synthesizing an environment
@@ -38,7 +38,11 @@ export default async function globalSetup(globalConfig: GlobalConfig, projectCon
   (globalThis as Record<string, unknown>)[SYNTHESIS_KEY] = synthesizeInto(dir, projectConfig.rootDir);
 }
 
-/** Resolves when the synthesis has ended and its outcome is written for the workers; never rejects. */
+/**
+ * Resolves when the synthesis process has ended; never rejects. The process writes its outcome for
+ * the workers itself (./synthesize-environments.ts); here, the failure is printed once, and a process
+ * that died without writing one (killed, out of memory) gets a failed outcome.
+ */
 async function synthesizeInto(dir: string, rootDir: string): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'synthesize-environments.ts'), dir], {
     cwd: rootDir,
@@ -47,8 +51,8 @@ async function synthesizeInto(dir: string, rootDir: string): Promise<void> {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const [code, signal] = (await once(child, 'close').catch((error: Error) => [null, error.message])) as [number | null, string | null];
-  if (code === 0) return writeOutcome(dir, { ok: true });
+  if (code === 0) return;
   const reason = `synthesize-environments.ts ended with ${code ?? signal}:\n${stderr.trim()}`;
   console.error(`\n[jest global setup] The shared synthesis of the environments failed; each test file synthesizes for itself:\n${reason}\n`);
-  writeOutcome(dir, { ok: false, reason });
+  if (!readOutcome(dir)) writeOutcome(dir, { ok: false, reason });
 }

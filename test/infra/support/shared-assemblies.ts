@@ -46,6 +46,12 @@ export function writeOutcome(root: string, outcome: SynthesisOutcome): void {
   writeFileSync(join(root, OUTCOME_FILE), JSON.stringify(outcome));
 }
 
+/** The outcome, once the synthesis has ended; undefined while it runs. */
+export function readOutcome(root: string): SynthesisOutcome | undefined {
+  const file = join(root, OUTCOME_FILE);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
 /** Longer than a synthesis takes on the slowest machine we know (~15 s on a busy 2-core one). */
 const WAIT_LIMIT_MS = 5 * 60_000;
 
@@ -58,14 +64,15 @@ const WAIT_LIMIT_MS = 5 * 60_000;
 export function sharedAssembliesRoot(): string | undefined {
   const root = process.env[SHARED_ASSEMBLIES];
   if (!root) return undefined;
-  const outcomeFile = join(root, OUTCOME_FILE);
   const deadline = Date.now() + WAIT_LIMIT_MS;
-  // A synchronous sleep: the fixtures are read synchronously (at describe time, or in a test).
+  // A synchronous sleep: the fixtures are read synchronously (at describe time, or in a test). It
+  // blocks this process's event loop, which is jest's main process when a file runs in band: so the
+  // synthesis process writes its outcome itself.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  while (!existsSync(outcomeFile)) {
+  let outcome: SynthesisOutcome | undefined;
+  while (!(outcome = readOutcome(root))) {
     if (Date.now() > deadline) throw new Error(`The shared synthesis into ${root} did not end within ${WAIT_LIMIT_MS / 1000} s`);
     Atomics.wait(sleeper, 0, 0, 50);
   }
-  const outcome: SynthesisOutcome = JSON.parse(readFileSync(outcomeFile, 'utf8'));
   return outcome.ok ? root : undefined;
 }

@@ -1,7 +1,7 @@
 import { ENVIRONMENT_NAMES } from '../platform-fixture';
 import { testApp } from '../test-app';
 import { createTestPlatform } from './build-platform';
-import { assemblyDirOf, SHARED_APP_PROPS, writeStackIds } from './shared-assemblies';
+import { assemblyDirOf, SHARED_APP_PROPS, writeOutcome, writeStackIds } from './shared-assemblies';
 import { addInvalidQueue, VALIDATION_FIXTURE } from './validation-fixture';
 
 /**
@@ -17,12 +17,19 @@ import { addInvalidQueue, VALIDATION_FIXTURE } from './validation-fixture';
 const [root] = process.argv.slice(2);
 if (!root) throw new Error('usage: synthesize-environments.ts <dir>');
 
-for (const env of ENVIRONMENT_NAMES) {
-  const { app, platform } = createTestPlatform(env, {}, undefined, { ...SHARED_APP_PROPS, outdir: assemblyDirOf(root, env) });
-  app.synth();
-  writeStackIds(root, env, Object.fromEntries(Object.entries(platform).map(([concern, stack]) => [concern, stack.artifactId])));
+// The outcome is written here, not by the global setup when this process ends: a file run in band
+// waits for it in jest's main process, whose event loop (and so the setup's exit handler) is blocked.
+try {
+  for (const env of ENVIRONMENT_NAMES) {
+    const { app, platform } = createTestPlatform(env, {}, undefined, { ...SHARED_APP_PROPS, outdir: assemblyDirOf(root, env) });
+    app.synth();
+    writeStackIds(root, env, Object.fromEntries(Object.entries(platform).map(([concern, stack]) => [concern, stack.artifactId])));
+  }
+  const fixture = testApp({ ...SHARED_APP_PROPS, outdir: assemblyDirOf(root, VALIDATION_FIXTURE) });
+  addInvalidQueue(fixture);
+  fixture.synth();
+  writeOutcome(root, { ok: true });
+} catch (error) {
+  writeOutcome(root, { ok: false, reason: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  throw error;
 }
-
-const fixture = testApp({ ...SHARED_APP_PROPS, outdir: assemblyDirOf(root, VALIDATION_FIXTURE) });
-addInvalidQueue(fixture);
-fixture.synth();
