@@ -23,6 +23,19 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * No connection to the database could be had (refused, timed out, the server starting up or full):
+ * no statement was sent, so nothing was done, and the request can be retried as it is. Answered 503
+ * with Retry-After, quickly, rather than as a 500 of unknown outcome (services/kit/database.ts).
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor(cause: unknown) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
 export function errorBody(status: number, message: string, field?: string): ErrorBody {
   return { error: STATUS_CODES[status] ?? (status < 500 ? 'Client Error' : 'Server Error'), message, ...(field === undefined ? {} : { field }) };
 }

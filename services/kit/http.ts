@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { HttpError, errorBody } from './errors';
+import { DatabaseUnavailableError, HttpError, errorBody } from './errors';
 import { registerInputGuard } from './input-guard';
 import { registerRequestTrace } from './request-trace';
 import { describeValidation } from './validation-errors';
@@ -62,6 +62,14 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
     return reply.status(status).send(errorBody(status, `Unsupported Media Type: the body must be application/json (content-type: ${given})`));
   }
   if (status < 500) return reply.status(status).send(errorBody(status, error.message, error instanceof HttpError ? error.field : undefined));
+  if ((error as Error) instanceof DatabaseUnavailableError) {
+    const { retryAfterSeconds } = error as unknown as DatabaseUnavailableError;
+    request.log.warn({ err: error }, 'database unavailable');
+    return reply
+      .status(503)
+      .header('retry-after', String(retryAfterSeconds))
+      .send(errorBody(503, `The database is unavailable right now; nothing was done. Retry in ${retryAfterSeconds} s.`));
+  }
   request.log.error({ err: error }, 'request failed');
   return reply.status(status).send(errorBody(status, 'The request could not be completed; it has been logged.'));
 }

@@ -1,5 +1,5 @@
 export { ConfigError, baseConfigShape, loadConfig, type Config } from './config';
-export { HttpError, errorBody, type ErrorBody } from './errors';
+export { DatabaseUnavailableError, HttpError, errorBody, type ErrorBody } from './errors';
 export { inTransaction } from './database';
 export { BODY_LIMIT_BYTES } from './http';
 export { ID_PATTERN, idSchema } from './ids';

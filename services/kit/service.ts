@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { ConfigError, loadConfig, type Config, type ConfigShape } from './config';
-import { createPool } from './database';
+import { createPool, withoutClient } from './database';
 import { createHttpServer } from './http';
 import { registerMetrics } from './metrics';
 import { runMigrations, type Migration } from './migrations';
@@ -56,7 +56,7 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
   const config = loadConfig((definition.configShape ?? {}) as Extra, env);
   const app = createHttpServer({ service: definition.name, logLevel: config.LOG_LEVEL });
   const pool = await createPool(config, definition.name);
-  pool.on('error', (error) => app.log.error({ err: error }, 'idle database connection failed'));
+  pool.on('error', (error) => app.log.error({ err: withoutClient(error) }, 'idle database connection failed'));
 
   let ready = false;
   let tasks: BackgroundTask[] = [];
@@ -71,7 +71,7 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
     // blip would fail every replica's probe at once and pull them all out of the load balancer, even
     // for requests that need no database; and a query on every probe (each pod, every 5 s) would keep
     // a serverless Aurora from ever pausing. A request that cannot reach the database fails on its
-    // own, with a logged 500.
+    // own, quickly: a 503 with Retry-After when no connection could be had (./database.ts).
     app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) =>
       ready ? { status: 'ready' } : reply.status(503).send({ status: 'shutting down' }),
     );

@@ -4,7 +4,7 @@ import { selectedTestFiles } from '../../support/selected-tests';
 
 /**
  * The PostgreSQL half of jest's globalSetup (test/support/global-setup.ts): one throwaway PostgreSQL
- * for the whole run, when the run includes tests under test/services. Test workers are started after
+ * for the whole run, when the run includes tests under test/services or test/chaos. Test workers are started after
  * this, so they inherit TEST_DATABASE_URL (postgres://postgres@127.0.0.1:<port>/postgres); each test
  * file makes its own database with freshDatabase() (./database.ts). global-teardown.ts stops the
  * server and deletes its directory.
@@ -24,7 +24,8 @@ export const SHARED_KEY = '__hybridPlatformTestPostgres';
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
   const shared: SharedPostgres = {};
   (globalThis as Record<string, unknown>)[SHARED_KEY] = shared;
-  if (process.env.TEST_DATABASE_URL || selectedTestFiles(globalConfig, projectConfig, 'test/services').length === 0) return;
+  const users = ['test/services', 'test/chaos'].flatMap((dir) => selectedTestFiles(globalConfig, projectConfig, dir));
+  if (process.env.TEST_DATABASE_URL || users.length === 0) return;
   try {
     shared.server = await startPostgres();
     process.env.TEST_DATABASE_URL = shared.server.url;

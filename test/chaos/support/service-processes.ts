@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleServer } from '../../../scripts/bundle-service';
+import { testServiceEnv } from '../../services/support/service-env';
+import { waitFor } from '../../services/support/wait-for';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** What a chaos test runs as processes: the two services as their images run them, and the broken orders build. */
+const ENTRY_POINTS = {
+  catalog: 'services/catalog/main.ts',
+  orders: 'services/orders/main.ts',
+  'orders-fire-and-forget': 'test/chaos/support/orders-fire-and-forget-main.ts',
+} as const;
+export type Program = keyof typeof ENTRY_POINTS;
+
+export interface ServiceProcess {
+  /** e.g. http://127.0.0.1:43121 */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Still running: never restarted behind the test's back (nothing here restarts a process). */
+  readonly running: boolean;
+  /** The last 4000 characters the process wrote (warnings and errors: LOG_LEVEL=warn), for a failure's message. */
+  readonly output: string;
+  /** SIGKILL: no drain, no shutdown hook; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (a service restarted on it keeps its URL). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().unref().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = (server.address() as AddressInfo);
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The services of one test file as real processes: each program bundled once (scripts/bundle-service.ts,
+ * as the Dockerfile's image has it), started with the environment given, killed with SIGKILL, and all
+ * of them killed by `close` (afterAll), whatever state a failed test left them in.
+ */
+export class ServiceProcesses {
+  private readonly outdir = mkdtempSync(join(tmpdir(), 'chaos-bundles-'));
+  private readonly bundles = new Map<Program, string>();
+  private readonly children = new Set<ChildProcess>();
+
+  /** Starts `program` listening on `port` (default: a free one) and resolves once /readyz answers 200. */
+  async start(program: Program, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
+    const main = this.bundle(program);
+    const listenPort = port ?? (await freePort());
+    const url = `http://127.0.0.1:${listenPort}`;
+    // Only what is given: no AWS profile, region or credentials of the machine leak in.
+    const child = spawn(process.execPath, [main], {
+      env: { PATH: process.env.PATH, ...env, PORT: String(listenPort), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.add(child);
+    let output = '';
+    for (const stream of [child.stdout!, child.stderr!]) stream.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-4000)));
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    await waitFor(`${program} on ${url} to be ready`, async () => {
+      if (exited()) throw new Error(`${program} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
+      return fetch(`${url}/readyz`).then((response) => response.ok, () => false);
+    }, 15_000);
+    return {
+      url,
+      port: listenPort,
+      pid: child.pid!,
+      get running() {
+        return !exited();
+      },
+      get output() {
+        return output;
+      },
+      kill: async () => {
+        if (exited()) return;
+        const gone = once(child, 'exit');
+        child.kill('SIGKILL');
+        await gone;
+      },
+    };
+  }
+
+  /** SIGKILLs every process still running. */
+  killAll(): void {
+    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** killAll, and deletes the bundles: for afterAll. */
+  close(): void {
+    this.killAll();
+    rmSync(this.outdir, { recursive: true, force: true });
+  }
+
+  private bundle(program: Program): string {
+    let main = this.bundles.get(program);
+    if (!main) {
+      main = bundleServer(join(ROOT, ENTRY_POINTS[program]), join(this.outdir, program));
+      this.bundles.set(program, main);
+    }
+    return main;
+  }
+}
+
+/** Dummy credentials and no shared config: the SDK's chain stops at the environment, nothing reaches AWS. */
+const OFFLINE_AWS = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+};
+
+/** Warnings and errors only: a request log per order would cost CPU the load needs. */
+const QUIET = { LOG_LEVEL: 'warn' };
+
+export function catalogEnv(databaseUrl: string): Record<string, string> {
+  return testServiceEnv(databaseUrl, { ...QUIET, ...OFFLINE_AWS, UPLOADS_BUCKET: 'chaos-uploads' });
+}
+
+export function ordersEnv(databaseUrl: string, catalogUrl: string, eventBridgeUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return testServiceEnv(databaseUrl, {
+    ...QUIET,
+    ...OFFLINE_AWS,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
+    EVENT_BUS_NAME: 'chaos-orders',
+    CATALOG_URL: catalogUrl,
+    ...overrides,
+  });
+}
+
+/** Creates products through the catalog's API; resolves with their ids. */
+export async function createProducts(catalogUrl: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    const response = await fetch(`${catalogUrl}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Chaos product ${n}`, priceCents: 100 * n, currency: 'EUR' }),
+    });
+    if (response.status !== 201) throw new Error(`creating a product failed: HTTP ${response.status} ${await response.text()}`);
+    ids.push(((await response.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+export interface Shop {
+  readonly catalog: ServiceProcess;
+  readonly orders: ServiceProcess;
+  readonly productIds: readonly string[];
+}
+
+/** A catalog with three products, and one orders replica pricing at it and publishing to `eventBridgeUrl`. */
+export async function startShop(
+  processes: ServiceProcesses,
+  databaseUrl: string,
+  eventBridgeUrl: string,
+  { catalogPort, orders: overrides = {} }: { catalogPort?: number; orders?: Record<string, string> } = {},
+): Promise<Shop> {
+  const catalog = await processes.start('catalog', catalogEnv(databaseUrl), catalogPort);
+  const productIds = await createProducts(catalog.url, 3);
+  const orders = await processes.start('orders', ordersEnv(databaseUrl, catalog.url, eventBridgeUrl, overrides));
+  return { catalog, orders, productIds };
+}
