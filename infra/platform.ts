@@ -1,13 +1,16 @@
 import { Tags, type App } from 'aws-cdk-lib';
+import { APP_NAMESPACE } from './config/core-services';
 import type { EnvironmentConfig } from './config/environment-config';
 import { PROJECT, physicalName } from './config/naming';
 import { removalPolicyOf } from './config/removal';
 import { ownLogGroupsForEveryFunction } from './constructs/function-log-groups';
+import { ChaosStack } from './stacks/chaos-stack';
 import { ClusterStack } from './stacks/cluster-stack';
 import { CostGuardrailsStack } from './stacks/cost-guardrails-stack';
 import { DataStack } from './stacks/data-stack';
 import { FunctionsStack } from './stacks/functions-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
 
 /** The stacks of one environment, for tests and for whatever a fork adds on top. */
 export interface Platform {
@@ -16,6 +19,8 @@ export interface Platform {
   readonly functions: FunctionsStack;
   readonly cluster: ClusterStack;
   readonly costGuardrails: CostGuardrailsStack;
+  readonly observability: ObservabilityStack;
+  readonly chaos: ChaosStack;
 }
 
 /**
@@ -46,9 +51,31 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     description: 'EKS cluster, core API images, node pool, Pod Identity roles, the k8s charts',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, terminationProtection, description: 'Monthly AWS Budget with e-mail alerts' });
+  // Reads the other stacks' resources through exports: deployed after them, destroyed before them.
+  const observability = new ObservabilityStack(app, stackName('observability'), {
+    config,
+    terminationProtection,
+    clusterName: cluster.cluster.clusterName,
+    appNamespace: APP_NAMESPACE,
+    apiLoadBalancerDimension: cluster.apiLoadBalancer.metricsDimension,
+    functions: [
+      { name: 'ImageResizer', function: functions.imageResizer, deadLetters: functions.imageResizerDeadLetters },
+      { name: 'Notifier', function: functions.notifier, deadLetters: functions.notifierDeadLetters },
+    ],
+    database: data.database,
+    description: 'Dashboard, alarms and the steady-state composite alarm (the stop condition of chaos experiments)',
+  });
+  const chaos = new ChaosStack(app, stackName('chaos'), {
+    config,
+    terminationProtection,
+    cluster: cluster.cluster,
+    notifierFaults: functions.notifierFaults,
+    stopConditions: [observability.steadyState],
+    description: 'AWS FIS experiment templates: orders pods deleted, catalog outage, notifier invocation errors',
+  });
 
   // Every function logs to a group its stack owns, CDK's own handlers included: nothing outlives `cdk destroy`.
-  for (const stack of [network, data, functions, cluster, costGuardrails]) {
+  for (const stack of [network, data, functions, cluster, costGuardrails, observability]) {
     ownLogGroupsForEveryFunction(stack, { retention: config.logRetentionDays, removalPolicy: removalPolicyOf(config) });
   }
 
@@ -57,5 +84,5 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
   Tags.of(app).add('environment', config.name);
   Tags.of(app).add('owner', config.owner);
 
-  return { network, data, functions, cluster, costGuardrails };
+  return { network, data, functions, cluster, costGuardrails, observability, chaos };
 }

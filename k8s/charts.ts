@@ -7,7 +7,7 @@ import { PlatformChart } from './platform-chart';
 import type { PlatformValues } from './values';
 
 interface CoreApiShape {
-  readonly workload: Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config' | 'nodeSelector' | 'https'>;
+  readonly workload: Omit<CoreApiWorkloadProps, 'name' | 'image' | 'config' | 'nodeSelector' | 'https' | 'loadBalancerName'>;
   /** The core APIs it calls over HTTP; the platform chart opens exactly these connections. @default - none */
   readonly calls?: readonly CoreServiceName[];
 }
@@ -43,6 +43,7 @@ export function addPlatformCharts(scope: Construct, values: PlatformValues): Pla
         config: values.services[name].config,
         nodeSelector: values.nodeSelector,
         https: values.certificateArn !== undefined,
+        loadBalancerName: values.loadBalancerName,
         ...CORE_API_SHAPES[name].workload,
       });
       chart.addDependency(platform);

@@ -44,6 +44,11 @@ export interface CoreApiWorkloadProps {
    * redirects HTTP to it. @default false
    */
   readonly https?: boolean;
+  /**
+   * The name of the shared load balancer, set on the Ingress so that it can be found by name. Every
+   * Ingress of the group must give the same name (an "exclusive" annotation). @default - the controller's
+   */
+  readonly loadBalancerName?: string;
 }
 
 /** Every core API serves HTTP on this port; the platform chart's load-balancer NetworkPolicy opens it. */
@@ -158,6 +163,7 @@ export class CoreApiWorkload extends Construct {
             // Route straight to pod IPs, and only to pods that report ready.
             'alb.ingress.kubernetes.io/target-type': 'ip',
             'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+            ...(props.loadBalancerName && { 'alb.ingress.kubernetes.io/load-balancer-name': props.loadBalancerName }),
             ...(props.https && {
               'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
               'alb.ingress.kubernetes.io/ssl-redirect': '443',

@@ -19,6 +19,11 @@ export interface PlatformValues {
   readonly nodeSelector?: Record<string, string>;
   /** An ACM certificate for the shared load balancer: HTTPS, with HTTP redirected to it. Absent: plain HTTP. */
   readonly certificateArn?: string;
+  /**
+   * The shared load balancer's name, so that the AWS side can find it (and its metrics) once EKS has
+   * created it. Absent: the controller names it.
+   */
+  readonly loadBalancerName?: string;
 }
 
 export interface CoreApiValues {
@@ -45,6 +50,10 @@ export const platformValuesSchema = z.strictObject({
   services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((name) => [name, coreApiValues])) as Record<CoreServiceName, typeof coreApiValues>),
   nodeSelector: z.record(z.string().min(1), z.string()).optional(),
   certificateArn: z.string().startsWith('arn:', { message: 'must be an ACM certificate ARN' }).optional(),
+  loadBalancerName: z
+    .string()
+    .regex(/^(?!internal-)[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/, { message: 'must be 1 to 32 letters, digits and inner hyphens, not starting with "internal-"' })
+    .optional(),
 });
 
 export class ValuesError extends Error {
@@ -87,6 +96,8 @@ export interface ChartInputs {
   readonly nodeSelector?: Record<string, string>;
   /** See PlatformValues.certificateArn. */
   readonly certificateArn?: string;
+  /** See PlatformValues.loadBalancerName. */
+  readonly loadBalancerName?: string;
 }
 
 /** The one mapping from AWS-side inputs to chart values, used with tokens and with plain strings alike. */
@@ -116,5 +127,6 @@ export function platformValuesFrom(inputs: ChartInputs): PlatformValues {
     ) as Record<CoreServiceName, CoreApiValues>,
     ...(inputs.nodeSelector && { nodeSelector: inputs.nodeSelector }),
     ...(inputs.certificateArn && { certificateArn: inputs.certificateArn }),
+    ...(inputs.loadBalancerName && { loadBalancerName: inputs.loadBalancerName }),
   };
 }

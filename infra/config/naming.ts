@@ -20,3 +20,22 @@ export function physicalName(config: Pick<EnvironmentConfig, 'name'>, suffix: st
 export function uploadsBucketName(config: Pick<EnvironmentConfig, 'name'>, account: string = Aws.ACCOUNT_ID, region: string = Aws.REGION): string {
   return `${PROJECT}-${config.name}-uploads-${account}-${region}`;
 }
+
+/** Elastic Load Balancing refuses longer names. */
+const LOAD_BALANCER_NAME_MAX_LENGTH = 32;
+
+/**
+ * The name of the shared public load balancer, which the Ingresses set so that the stacks can find
+ * the load balancer (and its metrics) after EKS has created it. Unique per account and region like
+ * the stacks' names.
+ */
+export function apiLoadBalancerName(config: Pick<EnvironmentConfig, 'name'>): string {
+  const name = physicalName(config, 'api');
+  if (name.length > LOAD_BALANCER_NAME_MAX_LENGTH) {
+    throw new Error(
+      `The environment name "${config.name}" (context key env, infra/config/environments.ts) makes the load balancer name "${name}" ` +
+        `longer than the ${LOAD_BALANCER_NAME_MAX_LENGTH} characters Elastic Load Balancing allows: use at most ${config.name.length - (name.length - LOAD_BALANCER_NAME_MAX_LENGTH)} characters.`,
+    );
+  }
+  return name;
+}

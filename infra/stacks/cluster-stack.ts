@@ -10,11 +10,13 @@ import type { Construct, IDependable } from 'constructs';
 import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
-import { physicalName, uploadsBucketName } from '../config/naming';
+import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import type { ChartInputs } from '../../k8s/values';
 import { ClusterAdminRole } from '../constructs/cluster-admin-role';
+import { ContainerInsights } from '../constructs/container-insights';
 import { CoreApiNodePool } from '../constructs/core-api-node-pool';
+import { IngressLoadBalancer } from '../constructs/ingress-load-balancer';
 import { NodeRoleRelease } from '../constructs/node-role-release';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
@@ -50,6 +52,10 @@ const LOAD_BALANCER_TIMEOUT = Duration.minutes(10);
 export class ClusterStack extends Stack {
   readonly cluster: eks.Cluster;
   readonly services: Record<CoreServiceName, CoreServiceResources>;
+  /** The public load balancer of the core APIs, found once EKS has created it (for its metrics). */
+  readonly apiLoadBalancer: IngressLoadBalancer;
+  /** Container Insights: the CloudWatch agent (metrics, the core APIs' Prometheus metrics) and Fluent Bit (logs). */
+  readonly containerInsights: ContainerInsights;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -136,6 +142,13 @@ export class ClusterStack extends Stack {
     // metrics-server's pods then find the (preferred) core-apis pool ready instead of starting a node elsewhere.
     if (nodeRole) metricsServer.node.addDependency(nodes.enforcement);
 
+    this.containerInsights = new ContainerInsights(this, 'ContainerInsights', {
+      cluster: this.cluster,
+      appNamespace: APP_NAMESPACE,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+    });
+
     // People: an admin role the account can assume, and optionally an existing role of theirs.
     const admin = new ClusterAdminRole(this, 'ClusterAdmin', { cluster: this.cluster });
     if (config.cluster.adminRoleArn) {
@@ -171,6 +184,7 @@ export class ClusterStack extends Stack {
       }),
     ) as Record<CoreServiceName, CoreServiceResources>;
 
+    const loadBalancerName = apiLoadBalancerName(config);
     const chartInputs: ChartInputs = {
       region: this.region,
       // From config, not the VPC's token: the NetworkPolicies need a literal CIDR at synth time.
@@ -184,6 +198,7 @@ export class ClusterStack extends Stack {
       images: Object.fromEntries(CORE_SERVICES.map((name) => [name, this.services[name].image.imageUri])) as ChartInputs['images'],
       nodeSelector: nodes.nodeSelector,
       certificateArn: config.cluster.apiCertificateArn,
+      loadBalancerName,
     };
     const manifests = new PlatformManifests(this, 'CoreApis', {
       cluster: this.cluster,
@@ -204,6 +219,8 @@ export class ClusterStack extends Stack {
       timeout: LOAD_BALANCER_TIMEOUT,
     });
     loadBalancerHost.node.addDependency(manifests.services[CORE_SERVICES[0]]);
+    // The address appears once the load balancer exists: then it can be found by its name.
+    this.apiLoadBalancer = new IngressLoadBalancer(this, 'ApiLoadBalancer', { loadBalancerName, after: loadBalancerHost });
 
     new CfnOutput(this, 'ApiUrl', {
       description: config.cluster.apiCertificateArn

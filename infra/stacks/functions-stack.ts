@@ -20,6 +20,7 @@ import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName, uploadsBucketName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { LambdaFaultInjection } from '../constructs/lambda-fault-injection';
 import { PlatformFunction } from '../constructs/platform-function';
 import { sharpForLambda } from '../constructs/sharp-bundling';
 
@@ -41,8 +42,14 @@ export class FunctionsStack extends Stack {
   readonly uploadsBucket: s3.Bucket;
   readonly eventBus: events.EventBus;
   readonly notificationTopic: sns.Topic;
-  readonly imageResizer: lambda.IFunction;
-  readonly notifier: lambda.IFunction;
+  readonly imageResizer: lambda.Function;
+  readonly notifier: lambda.Function;
+  /** Lets AWS FIS fail or delay the notifier's invocations (the chaos stack's experiments). */
+  readonly notifierFaults: LambdaFaultInjection;
+  /** Uploads the image-resizer gave up on. */
+  readonly imageResizerDeadLetters: sqs.IQueue;
+  /** Order events the notifier gave up on (and events the rule could not deliver to its queue). */
+  readonly notifierDeadLetters: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -138,6 +145,7 @@ export class FunctionsStack extends Stack {
     }
     this.uploadsBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(imageResizer), { prefix: UPLOADS_PREFIX });
     this.imageResizer = imageResizer;
+    this.imageResizerDeadLetters = resizerDeadLetters;
 
     // ---- order events and notifications
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: physicalName(config, 'events') });
@@ -184,6 +192,13 @@ export class FunctionsStack extends Stack {
     // sns:Publish only: the topic's AWS-managed key lets SNS use it for any publisher in the account.
     notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.notificationTopic.topicArn] }));
     this.notifier = notifier;
+    this.notifierFaults = new LambdaFaultInjection(this, 'NotifierFaultInjection', {
+      target: notifier,
+      bucketNamePrefix: physicalName(config, 'fis'),
+      accessLogs,
+      removalPolicy,
+    });
+    this.notifierDeadLetters = notifierDeadLetters;
 
     // ---- alarms
     alarmWhenAboveZero('ImageResizerDeadLettersAlarm', resizerDeadLetters.metricApproximateNumberOfMessagesVisible(), 'Uploads the image-resizer failed to process');

@@ -121,7 +121,8 @@ describe('cluster stack', () => {
       });
     }
     const podRoles = sandbox.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'pods.eks.amazonaws.com' } }] } },
+      // The core services' roles; Container Insights' agent has one of its own (observability-stack.test.ts).
+      Properties: { Description: Match.stringLikeRegexp('^Pod Identity for shop/'), AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'pods.eks.amazonaws.com' } }] } },
     });
     expect(Object.keys(podRoles)).toHaveLength(2);
     for (const role of Object.values(podRoles)) {

@@ -67,7 +67,7 @@ describe('functions stack', () => {
 
   it('empties and deletes the buckets with a sandbox, and keeps them in prod', () => {
     sandbox.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
-    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
     prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
     prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });

@@ -6,7 +6,7 @@ import type { createTestPlatform } from './support/build-platform';
 import { assemblyDirOf, readStackIds, sharedAssembliesRoot } from './support/shared-assemblies';
 
 export const ENVIRONMENT_NAMES = ['sandbox', 'prod'] as const;
-export const STACK_CONCERNS = ['network', 'data', 'functions', 'cluster', 'costGuardrails'] as const satisfies readonly (keyof Platform)[];
+export const STACK_CONCERNS = ['network', 'data', 'functions', 'cluster', 'costGuardrails', 'observability', 'chaos'] as const satisfies readonly (keyof Platform)[];
 
 export interface SynthesizedPlatform {
   /** The app and its stacks, for what a template does not show (construct tree, tags, assets). */

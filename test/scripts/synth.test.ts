@@ -27,7 +27,7 @@ describe('npm run synth -- -c env=prod', () => {
     expect(result.status === 0 ? 0 : result.stderr).toBe(0);
 
     const templates = readdirSync(cdkOut).filter((file) => file.endsWith('.template.json'));
-    expect(templates.sort()).toEqual(['cluster', 'cost-guardrails', 'data', 'functions', 'network'].map((concern) => `hybrid-platform-prod-${concern}.template.json`));
+    expect(templates.sort()).toEqual(['chaos', 'cluster', 'cost-guardrails', 'data', 'functions', 'network', 'observability'].map((concern) => `hybrid-platform-prod-${concern}.template.json`));
     const network = JSON.parse(readFileSync(join(cdkOut, 'hybrid-platform-prod-network.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { CidrBlock?: string } }> };
     const resources = Object.values(network.Resources);
     expect(resources.find(({ Type }) => Type === 'AWS::EC2::VPC')?.Properties.CidrBlock).toBe('10.20.0.0/16');
