@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,18 +43,47 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * The services of one test file as real processes: each program bundled once (scripts/bundle-service.ts,
- * as the Dockerfile's image has it), started with the environment given, killed with SIGKILL, and all
- * of them killed by `close` (afterAll), whatever state a failed test left them in.
+ * Where a program's bundle is kept for the whole jest run: in the run's scratch folder
+ * (test/support/global-setup.ts, deleted at the end), so that the chaos files, each in its own worker,
+ * bundle a service once between them (esbuild costs ~2 CPU-s per service); or, in a run without it, in
+ * a folder of this process's own.
+ */
+const bundlesDir = (() => {
+  let dir: string | undefined;
+  return () => (dir ??= process.env.TEST_SCRATCH_DIR ? join(process.env.TEST_SCRATCH_DIR, 'chaos-bundles') : mkdtempSync(join(tmpdir(), 'chaos-bundles-')));
+})();
+
+/**
+ * A program bundled as the Dockerfile's image has it (scripts/bundle-service.ts), once per run: into a
+ * folder of its own, then renamed into place, so that a worker reads a whole bundle or bundles it itself
+ * (two workers at once both bundle; the second rename fails and its copy is dropped).
+ */
+function bundleOnce(program: Program): string {
+  const dir = join(bundlesDir(), program);
+  const main = join(dir, 'main.js');
+  if (existsSync(main)) return main;
+  mkdirSync(bundlesDir(), { recursive: true });
+  const building = mkdtempSync(`${dir}-`);
+  bundleServer(join(ROOT, ENTRY_POINTS[program]), building);
+  try {
+    renameSync(building, dir);
+  } catch {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return main;
+}
+
+/**
+ * The services of one test file as real processes: each program bundled once per run (bundleOnce),
+ * started with the environment given, killed with SIGKILL, and all of them killed by `close` (afterAll),
+ * whatever state a failed test left them in.
  */
 export class ServiceProcesses {
-  private readonly outdir = mkdtempSync(join(tmpdir(), 'chaos-bundles-'));
-  private readonly bundles = new Map<Program, string>();
   private readonly children = new Set<ChildProcess>();
 
   /** Starts `program` listening on `port` (default: a free one) and resolves once /readyz answers 200. */
   async start(program: Program, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
-    const main = this.bundle(program);
+    const main = bundleOnce(program);
     const listenPort = port ?? (await freePort());
     const url = `http://127.0.0.1:${listenPort}`;
     // Only what is given: no AWS profile, region or credentials of the machine leak in.
@@ -94,19 +123,9 @@ export class ServiceProcesses {
     for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
-  /** killAll, and deletes the bundles: for afterAll. */
+  /** killAll: for afterAll (the bundles stay for the run's other files; the run deletes its scratch folder). */
   close(): void {
     this.killAll();
-    rmSync(this.outdir, { recursive: true, force: true });
-  }
-
-  private bundle(program: Program): string {
-    let main = this.bundles.get(program);
-    if (!main) {
-      main = bundleServer(join(ROOT, ENTRY_POINTS[program]), join(this.outdir, program));
-      this.bundles.set(program, main);
-    }
-    return main;
   }
 }
 
