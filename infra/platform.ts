@@ -51,11 +51,15 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     description: 'EKS cluster, core API images, node pool, Pod Identity roles, the k8s charts',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, terminationProtection, description: 'Monthly AWS Budget with e-mail alerts' });
-  // Reads the other stacks' resources through exports: deployed after them, destroyed before them.
+  // Reads the other stacks' resources through weak references (cdk.json's
+  // @aws-cdk/core:defaultCrossStackReferences "weak": Fn::GetStackOutput, not exports), which
+  // CloudFormation does not guard: it deploys after them because the CDK CLI orders stacks by their
+  // references, and is deleted before them only by `cdk destroy --all` (the CLI's reverse order).
   const observability = new ObservabilityStack(app, stackName('observability'), {
     config,
     terminationProtection,
-    clusterName: cluster.cluster.clusterName,
+    // The literal name the agent is configured with (ContainerInsights), so the alarms' ClusterName is that same value.
+    clusterName: cluster.clusterName,
     appNamespace: APP_NAMESPACE,
     apiLoadBalancerDimension: cluster.apiLoadBalancer.metricsDimension,
     functions: [

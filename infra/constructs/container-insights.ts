@@ -10,6 +10,11 @@ import { PodIdentityRole } from './pod-identity-role';
 
 export interface ContainerInsightsProps {
   readonly cluster: eks.Cluster;
+  /**
+   * The cluster's name as a literal, not `cluster.clusterName` (a reference to the cluster): the log
+   * groups named from it need no dependency on the cluster, so the cluster can depend on them.
+   */
+  readonly clusterName: string;
   /** The namespace whose pods serve Prometheus metrics at /metrics on the core APIs' HTTP port. */
   readonly appNamespace: string;
   readonly logRetention: logs.RetentionDays;
@@ -35,7 +40,8 @@ const LOG_GROUP_KINDS = ['application', 'dataplane', 'host', 'performance', 'pro
  * Identity agent itself, node groups get its add-on from the cluster stack. The association and the log
  * groups exist before the add-on: a pod started before its association runs without credentials until
  * restarted, and a log group the agent created itself would never expire. On `cdk destroy` the add-on
- * (and its pods) go first, so nothing writes to or recreates a group after CloudFormation deletes it.
+ * and the cluster (with every node, so every agent and Fluent Bit pod) go first, so nothing writes to
+ * or recreates a group after CloudFormation deletes it.
  */
 export class ContainerInsights extends Construct {
   readonly addon: eks.Addon;
@@ -43,16 +49,19 @@ export class ContainerInsights extends Construct {
 
   constructor(scope: Construct, id: string, props: ContainerInsightsProps) {
     super(scope, id);
-    const { cluster } = props;
+    const { cluster, clusterName } = props;
 
     const logGroups = LOG_GROUP_KINDS.map(
       (kind) =>
         new logs.LogGroup(this, `${kind}Logs`, {
-          logGroupName: `/aws/containerinsights/${cluster.clusterName}/${kind}`,
+          logGroupName: containerInsightsLogGroupName(clusterName, kind),
           retention: props.logRetention,
           removalPolicy: props.removalPolicy,
         }),
     );
+    // Deleted after the cluster, as the control-plane log group: Fluent Bit (auto_create_group) and the
+    // agent would recreate a group they still write to, with no expiry, if it went while nodes ran.
+    cluster.node.addDependency(...logGroups);
 
     this.agentIdentity = new PodIdentityRole(this, 'AgentIdentity', { cluster, namespace: AGENT_NAMESPACE, serviceAccount: AGENT_SERVICE_ACCOUNT });
     this.agentIdentity.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
@@ -64,7 +73,18 @@ export class ContainerInsights extends Construct {
     this.addon = new eks.Addon(this, 'Addon', {
       cluster,
       addonName: 'amazon-cloudwatch-observability',
-      configurationValues: { agent: { config: agentConfig(), prometheus: { config: scrapeConfig(props.appNamespace) } } },
+      configurationValues: {
+        agent: {
+          config: agentConfig(clusterName),
+          prometheus: {
+            config: scrapeConfig(props.appNamespace),
+            // The agent is a DaemonSet: without the target allocator every node's agent scrapes every
+            // pod, and each counter reaches CloudWatch once per node. The allocator (the chart's
+            // `agent.prometheus.targetAllocator`) hands each target to exactly one agent.
+            targetAllocator: { enabled: true },
+          },
+        },
+      },
     });
     this.addon.node.addDependency(this.agentIdentity.association, ...logGroups);
   }
@@ -74,12 +94,17 @@ export class ContainerInsights extends Construct {
  * The agent's own configuration. Setting it replaces the add-on's default, so Container Insights is
  * named again; Application Signals (the default's other half) stays off until the services send traces to it.
  */
-function agentConfig() {
+function agentConfig(clusterName: string) {
   return {
     logs: {
       metrics_collected: {
         kubernetes: { enhanced_container_insights: true },
         prometheus: {
+          // The add-on fills in cluster_name for the kubernetes section only; without it here the agent
+          // reads it from a node's EC2 tag, which Auto Mode nodes may lack ("ClusterName is not defined"),
+          // or publishes under another ClusterName than the business alarms name (observability stack).
+          cluster_name: clusterName,
+          log_group_name: containerInsightsLogGroupName(clusterName, 'prometheus'),
           // Where the add-on's operator mounts `agent.prometheus.config`.
           prometheus_config_path: '/etc/prometheusconfig/prometheus.yaml',
           emf_processor: {
@@ -99,6 +124,11 @@ function agentConfig() {
       },
     },
   };
+}
+
+/** A Container Insights log group, as the CloudWatch docs name it. */
+function containerInsightsLogGroupName(clusterName: string, kind: (typeof LOG_GROUP_KINDS)[number]): string {
+  return `/aws/containerinsights/${clusterName}/${kind}`;
 }
 
 /** A Prometheus scrape job for the core APIs' pods: their HTTP port, /metrics, once a minute. */

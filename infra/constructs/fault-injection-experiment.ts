@@ -1,4 +1,4 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Aspects, Aws, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -58,9 +58,16 @@ export class FaultInjectionExperiment extends Construct {
         resources: ['*'],
       }),
     );
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Log delivery setup (logs:CreateLogDelivery, PutResourcePolicy, Describe*), tag:GetResources and ec2:DescribeSubnets have no resource-level permissions.',
+    // Acknowledged once the role is complete, naming the actions it really has on "*": callers grant
+    // theirs after construction (EksFaultInjectionAccess.admit adds ec2:DescribeSubnets, the notifier's grant none).
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node !== this.role) return;
+        Validations.of(this.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `These actions have no resource-level permissions (log delivery setup, target lookup): ${unscopedActionsOf(this.role).join(', ')}.`,
+        });
+      },
     });
 
     this.template = new fis.CfnExperimentTemplate(this, 'Template', {
@@ -74,4 +81,15 @@ export class FaultInjectionExperiment extends Construct {
       tags: { Name: id },
     });
   }
+}
+
+/** The actions a role's default policy allows on every resource ("*"), sorted. */
+function unscopedActionsOf(role: iam.Role): string[] {
+  const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+  if (!policy) return [];
+  const { Statement: statements } = Stack.of(role).resolve(policy.document) as { Statement: { Action: string | string[]; Resource: string | string[] }[] };
+  return statements
+    .filter((statement) => [statement.Resource].flat().includes('*'))
+    .flatMap((statement) => [statement.Action].flat())
+    .sort();
 }

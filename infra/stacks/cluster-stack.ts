@@ -51,6 +51,11 @@ const LOAD_BALANCER_TIMEOUT = Duration.minutes(10);
  */
 export class ClusterStack extends Stack {
   readonly cluster: eks.Cluster;
+  /**
+   * The cluster's name as a literal (`cluster.clusterName` is a reference): the name the CloudWatch
+   * agent publishes the business metrics under (`ClusterName`), and so the one their alarms must name.
+   */
+  readonly clusterName: string;
   readonly services: Record<CoreServiceName, CoreServiceResources>;
   /** The public load balancer of the core APIs, found once EKS has created it (for its metrics). */
   readonly apiLoadBalancer: IngressLoadBalancer;
@@ -63,6 +68,7 @@ export class ClusterStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
     const kubernetes = SUPPORTED_KUBERNETES_VERSIONS[config.cluster.kubernetesVersion];
     const clusterName = physicalName(config, 'cluster');
+    this.clusterName = clusterName;
     const autoMode = config.cluster.capacity.type === 'auto-mode';
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
 
@@ -144,6 +150,7 @@ export class ClusterStack extends Stack {
 
     this.containerInsights = new ContainerInsights(this, 'ContainerInsights', {
       cluster: this.cluster,
+      clusterName,
       appNamespace: APP_NAMESPACE,
       logRetention: config.logRetentionDays,
       removalPolicy,

@@ -195,7 +195,6 @@ export class FunctionsStack extends Stack {
     this.notifierFaults = new LambdaFaultInjection(this, 'NotifierFaultInjection', {
       target: notifier,
       bucketNamePrefix: physicalName(config, 'fis'),
-      accessLogs,
       removalPolicy,
     });
     this.notifierDeadLetters = notifierDeadLetters;

@@ -57,8 +57,11 @@ const NEAR_LIMIT = 0.8;
  * and one composite alarm, `steadyState`, that is in ALARM whenever customers are affected: the
  * stop condition of chaos experiments.
  *
- * Everything it watches comes in as constructs of the other stacks (CloudFormation exports): this
- * stack deploys after them and `cdk destroy` deletes it before them.
+ * Everything it watches comes in as constructs of the other stacks, read through weak cross-stack
+ * references (cdk.json sets @aws-cdk/core:defaultCrossStackReferences "weak": Fn::GetStackOutput, no
+ * exports), which CloudFormation does not guard. This stack deploys after them because the CDK CLI
+ * orders stacks by those references, and is deleted before them only when they go together in
+ * `cdk destroy --all`, in the CLI's reverse dependency order.
  */
 export class ObservabilityStack extends Stack {
   readonly steadyState: cloudwatch.CompositeAlarm;
@@ -186,8 +189,17 @@ export class ObservabilityStack extends Stack {
       return { alarm, steadyState };
     });
     // Orders have no fixed floor (an idle sandbox places none): a drop below the learned band is the signal.
+    const ordersPerFiveMinutes = ordersPlaced.with({ period: FIVE_MINUTES });
+    // The band's model, declared so that the stack owns it: for an alarm's band alone CloudWatch creates
+    // a model implicitly, which outlives the alarm (and `cdk destroy`). Same metric and stat as the band.
+    const ordersModel = new cloudwatch.CfnAnomalyDetector(this, 'OrdersPlacedModel', {
+      namespace: BUSINESS_METRICS_NAMESPACE,
+      metricName: BUSINESS_METRICS.ordersPlaced,
+      dimensions: Object.entries(ordersPerFiveMinutes.dimensions ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+      stat: ordersPerFiveMinutes.statistic,
+    });
     const ordersDropped = new cloudwatch.AnomalyDetectionAlarm(this, 'OrdersDropped', {
-      metric: ordersPlaced.with({ period: FIVE_MINUTES }),
+      metric: ordersPerFiveMinutes,
       stdDevs: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
       evaluationPeriods: 3,
@@ -195,6 +207,8 @@ export class ObservabilityStack extends Stack {
       alarmDescription: 'Orders placed per 5 minutes fell below the expected band for 15 minutes',
     });
     ordersDropped.addAlarmAction(alarmAction);
+    // Created first and deleted last: the alarm never finds its model missing and creates one implicitly.
+    ordersDropped.node.addDependency(ordersModel);
     this.alarms = [...alarms.map(({ alarm }) => alarm), ordersDropped];
 
     this.steadyState = new cloudwatch.CompositeAlarm(this, 'SteadyState', {

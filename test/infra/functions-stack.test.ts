@@ -143,4 +143,21 @@ describe('functions stack', () => {
     sandbox.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 0 }, 2);
     sandbox.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-team@example.com' });
   });
+
+  it('does not access-log the FIS configuration bucket (late logs of its polls would refill the access-log bucket on destroy), acknowledging S1 on it alone', () => {
+    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith(['hybrid-platform-sandbox-fis-'])] } } }));
+    expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
+    const acknowledged = platformOf('sandbox')
+      .stack('functions')
+      .findMetadataByType('aws:cdk:acknowledged-rules')
+      .filter(({ data }) => Object.keys(data as object).includes('Annotation::AwsSolutions-S1'))
+      .map(({ path }) => path);
+    expect(acknowledged.sort()).toEqual(['/hybrid-platform-sandbox-functions/AccessLogs', '/hybrid-platform-sandbox-functions/NotifierFaultInjection/Configurations']);
+  });
+
+  it('lets the notifier wait up to 2 s for the FIS configuration, so preventExecution faults apply before the handler runs', () => {
+    sandbox.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap', AWS_FIS_POLL_MAX_WAIT_MILLISECONDS: '2000' }) },
+    });
+  });
 });

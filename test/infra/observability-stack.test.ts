@@ -102,6 +102,23 @@ describe('observability stack', () => {
       expect(JSON.stringify(properties.Metrics)).toContain('ANOMALY_DETECTION_BAND(m0, 3)');
       expect(JSON.stringify(properties.Metrics)).toContain(`"MetricName":"${BUSINESS_METRICS.ordersPlaced}"`);
     });
+
+    it('owns the anomaly model of the orders band (same metric, dimensions and stat), so cdk destroy deletes it after the alarm', () => {
+      const detectors = Object.entries(sandbox.findResources('AWS::CloudWatch::AnomalyDetector'));
+      expect(detectors).toHaveLength(1);
+      const [detectorId, detector] = detectors[0];
+      expect(detector.Properties).toEqual({
+        Namespace: BUSINESS_METRICS_NAMESPACE,
+        MetricName: BUSINESS_METRICS.ordersPlaced,
+        Dimensions: businessDimensions('orders'),
+        Stat: 'Sum',
+      });
+      const band = (alarm(sandbox, 'OrdersDropped').Metrics as { MetricStat?: { Metric: { Dimensions: unknown }; Stat: string } }[]).find((m) => m.MetricStat)!.MetricStat!;
+      expect(band.Stat).toBe(detector.Properties.Stat);
+      expect(band.Metric.Dimensions).toEqual(detector.Properties.Dimensions);
+      const [ordersDropped] = Object.values(sandbox.findResources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties.Metrics ?? '').includes('ANOMALY_DETECTION_BAND'));
+      expect(ordersDropped.DependsOn).toContain(detectorId);
+    });
   });
 
   describe('Lambda jobs and their dead letters', () => {
@@ -195,13 +212,29 @@ describe('observability stack', () => {
     it('creates the Container Insights log groups first, with the environment retention, so none is left behind by cdk destroy', () => {
       for (const kind of ['application', 'dataplane', 'host', 'performance', 'prometheus']) {
         cluster.hasResourceProperties('AWS::Logs::LogGroup', {
-          LogGroupName: { 'Fn::Join': ['', ['/aws/containerinsights/', { Ref: Match.stringLikeRegexp('^Cluster') }, `/${kind}`]] },
+          LogGroupName: `/aws/containerinsights/hybrid-platform-sandbox-cluster/${kind}`,
           RetentionInDays: 7,
         });
       }
-      const logGroupIds = Object.keys(cluster.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: { 'Fn::Join': ['', Match.arrayWith(['/aws/containerinsights/'])] } } }));
+      const logGroupIds = Object.keys(cluster.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/containerinsights/') } }));
       expect(logGroupIds).toHaveLength(5);
       expect((addon() as unknown as { DependsOn: string[] }).DependsOn).toEqual(expect.arrayContaining(logGroupIds));
+    });
+
+    it('deletes the Container Insights log groups only after the cluster, so no running Fluent Bit recreates one without expiry', () => {
+      const logGroupIds = Object.keys(cluster.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/containerinsights/') } }));
+      const [eksCluster] = Object.values(cluster.findResources('AWS::EKS::Cluster')) as { DependsOn: string[] }[];
+      expect(eksCluster.DependsOn).toEqual(expect.arrayContaining(logGroupIds));
+    });
+
+    it("names the cluster in the agent's Prometheus pipeline and its log group, the ClusterName the business alarms use", () => {
+      const prometheus = addon().config.agent.config.logs.metrics_collected.prometheus;
+      expect(prometheus).toMatchObject({ cluster_name: 'hybrid-platform-sandbox-cluster', log_group_name: '/aws/containerinsights/hybrid-platform-sandbox-cluster/prometheus' });
+      expect(alarm(sandbox, 'OutboxStuck').Dimensions).toContainEqual({ Name: 'ClusterName', Value: prometheus.cluster_name });
+    });
+
+    it('scrapes each core API pod once, through the target allocator, not once per node from the DaemonSet', () => {
+      expect(addon().config.agent.prometheus.targetAllocator).toEqual({ enabled: true });
     });
 
     it('names the shared load balancer on every Ingress and looks it up by that name once the Ingress has its address', () => {
