@@ -1,5 +1,5 @@
 import type { AppProps } from 'aws-cdk-lib';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -43,7 +43,10 @@ export interface SynthesisOutcome {
 }
 
 export function writeOutcome(root: string, outcome: SynthesisOutcome): void {
-  writeFileSync(join(root, OUTCOME_FILE), JSON.stringify(outcome));
+  // Written aside and renamed into place: a worker polling for the file reads all of it or nothing.
+  const file = join(root, OUTCOME_FILE);
+  writeFileSync(`${file}.partial`, JSON.stringify(outcome));
+  renameSync(`${file}.partial`, file);
 }
 
 /** The outcome, once the synthesis has ended; undefined while it runs. */
