@@ -75,8 +75,10 @@ async function killCatalogUnderLoad(run: string, breakerResetMs: number): Promis
     await processes.start('catalog', catalogEnv(databaseUrl), catalogPort);
     const restartedAt = load.now();
     // Sent after the kill: only a catalog that is back can have priced it.
-    const recovered = await firstPlacedSince(load, killedAt, RECOVERY_BOUND_MS + 500);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Past RECOVERY_BOUND_MS the recovery check has failed: a broken breaker's run stops there.
+    const recovered = await firstPlacedSince(load, killedAt, RECOVERY_BOUND_MS + 50);
+    // Half a second of orders after the first placed again (~12), each of which must be placed too.
+    if (recovered) await waitFor('500 ms of load after the recovery', () => load.now() >= recovered.settledAt + 500, 5000);
     const outcomes = await load.stop();
 
     const pending = async () => Number((await db.query('SELECT count(*) FROM outbox WHERE sent_at IS NULL')).rows[0].count);

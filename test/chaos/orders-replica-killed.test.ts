@@ -4,7 +4,7 @@ import { freshDatabase, type FreshDatabase } from '../services/support/database'
 import { startEventBridgeStandIn } from './support/event-bridge-stand-in';
 import { readLedger } from './support/ledger';
 import { errorRate, figures, percentile, startOrderLoad } from './support/order-load';
-import { catalogEnv, createProducts, ordersEnv, ServiceProcesses, type Program } from './support/service-processes';
+import { catalogEnv, createProducts, ordersEnv, ServiceProcesses, type Program, type ServiceProcess } from './support/service-processes';
 
 /**
  * Chaos: one of two orders replicas killed (SIGKILL) under steady load.
@@ -14,9 +14,11 @@ import { catalogEnv, createProducts, ordersEnv, ServiceProcesses, type Program }
  * relay has a call in flight most of the time), and clients placing 30 orders/s round-robin over the
  * replicas. A client retries an attempt that got no answer on the other replica, at most twice.
  *
- * Fault: replica A is SIGKILLed while the stand-in holds a PutEvents of A's relay: the relay has
- * claimed its rows (FOR UPDATE, not yet marked sent) and dies before the answer, and A may be
- * serving an order at that instant.
+ * Fault: replica A is SIGKILLed while the stand-in holds a PutEvents of A's relay (its answer held
+ * back until A is gone, however slow the kill on a busy machine): the relay has claimed its rows
+ * (FOR UPDATE, not yet marked sent) and dies before the answer, and A may be serving an order then.
+ *
+ * The catalog only prices orders (over HTTP, from a database of its own): one catalog serves both runs.
  *
  * Hypothesis:
  * - every order acknowledged with 201 is in PostgreSQL with exactly one OrderPlaced outbox row, and no
@@ -46,6 +48,14 @@ const DRAIN_MS = 8000;
 
 const processes = new ServiceProcesses();
 const databases: FreshDatabase[] = [];
+let catalog: ServiceProcess;
+let productIds: string[];
+beforeAll(async () => {
+  const database = await freshDatabase();
+  databases.push(database);
+  catalog = await processes.start('catalog', catalogEnv(database.url));
+  productIds = await createProducts(catalog.url, 3);
+});
 afterAll(async () => {
   processes.close();
   await Promise.all(databases.map((database) => database.drop()));
@@ -58,8 +68,6 @@ async function killReplicaUnderLoad(run: string, program: Program, retries: numb
   const standIn = await startEventBridgeStandIn({ answerDelayMs: 150 });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    const catalog = await processes.start('catalog', catalogEnv(databaseUrl));
-    const productIds = await createProducts(catalog.url, 3);
     // One bus name per replica: the stand-in can then tell whose PutEvents it holds.
     const [a, b] = await Promise.all(
       ['a', 'b'].map((replica) => processes.start(program, ordersEnv(databaseUrl, catalog.url, standIn.url, { EVENT_BUS_NAME: `chaos-orders-${replica}` }))),
@@ -68,8 +76,11 @@ async function killReplicaUnderLoad(run: string, program: Program, retries: numb
     const load = startOrderLoad({ targets: [a.url, b.url], ratePerSecond: RATE_PER_SECOND, maxDurationMs: LOAD_MS, retries, attemptTimeoutMs: 2000, productIds, label: run });
     await waitFor('a second of load', () => load.now() >= 1000, 5000);
     await waitFor("a PutEvents of replica A's relay held 40 ms by the stand-in", () => standIn.heldMs('chaos-orders-a') >= 40, 3000);
+    // Checked and held in one turn of the event loop: the call is still unanswered when A dies.
+    const release = standIn.holdAnswers('chaos-orders-a');
     const killedAt = load.now();
     await a.kill();
+    await waitFor("the stand-in to see replica A's connection gone", () => standIn.sendersGone('chaos-orders-a'), 2000).finally(release);
     const outcomes = await load.finished();
 
     const drainStart = performance.now();

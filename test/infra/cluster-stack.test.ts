@@ -21,10 +21,18 @@ const chartManifest = (template: Template, chart: string) => {
 describe('cluster stack', () => {
   const sandbox = platformOf('sandbox').template('cluster');
   const prod = platformOf('prod').template('cluster');
-  /** The sandbox on a managed node group instead of Auto Mode: built on first use, once for the tests that read it. */
-  let managedNodeGroupTemplate: Template | undefined;
-  const managedNodeGroup = () =>
-    (managedNodeGroupTemplate ??= buildPlatform('sandbox', {}, (config) => ({
+  const adminRoleArn = 'arn:aws:iam::123456789012:role/PlatformAdmin';
+  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
+  /**
+   * The sandbox with every option the shipped environments leave out: on a managed node group
+   * instead of Auto Mode, with -c adminRoleArn and with -c apiCertificateArn. One platform, built on
+   * first use, for the tests of those options: each reads only what its option changes (node groups
+   * and their add-ons; one more access entry; the certificate on the ingress and the URL), and none of
+   * the options touches what another adds.
+   */
+  let withOptionsTemplate: Template | undefined;
+  const withOptions = () =>
+    (withOptionsTemplate ??= buildPlatform('sandbox', { adminRoleArn, apiCertificateArn: certificateArn }, (config) => ({
       ...config,
       cluster: { ...config.cluster, capacity: { type: 'managed-node-group', instanceType: 't4g.medium', minSize: 2, maxSize: 4 } },
     })).template('cluster'));
@@ -40,7 +48,7 @@ describe('cluster stack', () => {
   });
 
   it('offers a managed node group instead of Auto Mode, with the Pod Identity agent', () => {
-    const nodeGroup = managedNodeGroup();
+    const nodeGroup = withOptions();
     nodeGroup.hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['t4g.medium'], ScalingConfig: { MinSize: 2, MaxSize: 4 } });
     nodeGroup.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
     expect(JSON.stringify(nodeGroup.findResources('AWS::EKS::Cluster'))).not.toContain('"ComputeConfig":{"Enabled":true');
@@ -81,10 +89,9 @@ describe('cluster stack', () => {
     expect(adminRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } } },
     ]);
-    const arn = 'arn:aws:iam::123456789012:role/PlatformAdmin';
-    const withAdmin = buildPlatform('sandbox', { adminRoleArn: arn }).template('cluster');
+    const withAdmin = withOptions();
     withAdmin.resourceCountIs('AWS::EKS::AccessEntry', 3);
-    withAdmin.hasResourceProperties('AWS::EKS::AccessEntry', { PrincipalArn: arn, AccessPolicies: [clusterAdmin] });
+    withAdmin.hasResourceProperties('AWS::EKS::AccessEntry', { PrincipalArn: adminRoleArn, AccessPolicies: [clusterAdmin] });
   });
 
   it('prints the exact kubectl configuration command, with the admin role', () => {
@@ -218,7 +225,7 @@ describe('cluster stack', () => {
   });
 
   it('enforces NetworkPolicies on managed node groups through the VPC CNI add-on, without a node pool', () => {
-    const nodeGroup = managedNodeGroup();
+    const nodeGroup = withOptions();
     const [cniId] = Object.entries(nodeGroup.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'vpc-cni' } }))[0];
     nodeGroup.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'vpc-cni', ConfigurationValues: '{"enableNetworkPolicy":"true"}' });
     expect(chartManifest(nodeGroup, 'platform')[1].DependsOn).toContain(cniId);
@@ -263,10 +270,9 @@ describe('cluster stack', () => {
   });
 
   it('serves HTTPS with the certificate given with -c apiCertificateArn, and redirects HTTP to it', () => {
-    const certificate = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const https = buildPlatform('sandbox', { apiCertificateArn: certificate }).template('cluster');
+    const https = withOptions();
     const ingressClassParams = objectsOf(chartManifest(https, 'platform')[1]).find((object) => object.kind === 'IngressClassParams');
-    expect(ingressClassParams.spec.certificateARNs).toEqual([certificate]);
+    expect(ingressClassParams.spec.certificateARNs).toEqual([certificateArn]);
     const ingress = objectsOf(chartManifest(https, 'catalog')[1]).find((object) => object.kind === 'Ingress');
     expect(ingress.metadata.annotations).toMatchObject({
       'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',

@@ -1,6 +1,14 @@
 import { CfnResource, TagManager } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { buildPlatform, ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS } from './platform-fixture';
+import { buildPlatform, ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS, type SynthesizedPlatform } from './platform-fixture';
+
+/**
+ * The sandbox with -c budgetEmail and -c owner: one platform, built on first use, for the test of
+ * each. The address is read only by the budget's subscribers, and the owner only by the tags, so
+ * neither option changes what the other's test reads.
+ */
+let withOptionsFixture: SynthesizedPlatform | undefined;
+const withOptions = () => (withOptionsFixture ??= buildPlatform('sandbox', { budgetEmail: 'finops@example.org', owner: 'team-payments' }));
 
 describe('cost guardrails', () => {
   it.each([
@@ -19,7 +27,7 @@ describe('cost guardrails', () => {
   });
 
   it('sends budget alerts to the address given with -c budgetEmail', () => {
-    buildPlatform('sandbox', { budgetEmail: 'finops@example.org' })
+    withOptions()
       .template('costGuardrails')
       .hasResourceProperties('AWS::Budgets::Budget', {
         NotificationsWithSubscribers: [
@@ -55,8 +63,8 @@ describe('cost allocation tags', () => {
   });
 
   it('tags with the owner given with -c owner', () => {
-    const fixture = buildPlatform('sandbox', { owner: 'team-payments' });
-    fixture.template('network');
+    const fixture = withOptions();
+    fixture.template('network'); // synthesis applies the tags
     const [vpc] = taggableResources(fixture.platform.network).filter(({ resource }) => resource.cfnResourceType === 'AWS::EC2::VPC');
     expect(vpc.tags.tagValues()).toMatchObject({ owner: 'team-payments' });
   });

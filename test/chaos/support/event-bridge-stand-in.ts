@@ -18,6 +18,13 @@ export interface EventBridgeStandIn {
   readonly accepted: readonly AcceptedEntry[];
   /** How long the oldest PutEvents for `busName` not yet answered has been held, in ms; 0 if none. */
   heldMs(busName: string): number;
+  /**
+   * Answers for `busName` wait, past their delay, until the function returned is called: a test can
+   * kill the publisher while a call of its is surely in flight, however busy the machine.
+   */
+  holdAnswers(busName: string): () => void;
+  /** Every PutEvents held for `busName` has lost its sender (the publisher died mid-call); true if none is held. */
+  sendersGone(busName: string): boolean;
   /** PutEvents received and not answered yet, any bus. */
   readonly inFlight: number;
   /** Requests whose sender went away before the answer: nothing of them was accepted. */
@@ -38,7 +45,8 @@ const JSON_1_1 = 'application/x-amz-json-1.1';
  */
 export async function startEventBridgeStandIn({ answerDelayMs = 0 } = {}): Promise<EventBridgeStandIn> {
   const accepted: AcceptedEntry[] = [];
-  const held = new Map<object, { busName: string; since: number }>();
+  const held = new Map<object, { busName: string; since: number; gone: () => boolean }>();
+  const frozen = new Map<string, (() => void)[]>();
   let abandoned = 0;
 
   const refuse = (response: ServerResponse, status: number, type: string, message: string): void => {
@@ -60,10 +68,11 @@ export async function startEventBridgeStandIn({ answerDelayMs = 0 } = {}): Promi
     }));
 
     const key = {};
-    held.set(key, { busName: received[0].busName, since: Date.now() });
+    const busName = received[0].busName;
     let senderGone = false;
+    held.set(key, { busName, since: Date.now(), gone: () => senderGone || response.destroyed });
     response.once('close', () => (senderGone ||= !response.writableEnded));
-    setTimeout(() => {
+    const answer = () => {
       held.delete(key);
       if (senderGone || response.destroyed) {
         abandoned++;
@@ -73,6 +82,11 @@ export async function startEventBridgeStandIn({ answerDelayMs = 0 } = {}): Promi
       response
         .writeHead(200, { 'content-type': JSON_1_1 })
         .end(JSON.stringify({ FailedEntryCount: 0, Entries: received.map(() => ({ EventId: randomUUID() })) }));
+    };
+    setTimeout(() => {
+      const waiting = frozen.get(busName);
+      if (waiting) waiting.push(answer);
+      else answer();
     }, answerDelayMs);
   };
 
@@ -98,6 +112,17 @@ export async function startEventBridgeStandIn({ answerDelayMs = 0 } = {}): Promi
     heldMs(busName) {
       const since = Math.min(...[...held.values()].filter((request) => request.busName === busName).map((request) => request.since));
       return Number.isFinite(since) ? Date.now() - since : 0;
+    },
+    holdAnswers(busName) {
+      frozen.set(busName, []);
+      return () => {
+        const waiting = frozen.get(busName) ?? [];
+        frozen.delete(busName);
+        for (const answer of waiting) answer();
+      };
+    },
+    sendersGone(busName) {
+      return [...held.values()].every((request) => request.busName !== busName || request.gone());
     },
     get inFlight() {
       return held.size;

@@ -54,21 +54,34 @@ const bundlesDir = (() => {
 })();
 
 /**
- * A program bundled as the Dockerfile's image has it (scripts/bundle-service.ts), once per run: into a
- * folder of its own, then renamed into place, so that a worker reads a whole bundle or bundles it itself
- * (two workers at once both bundle; the second rename fails and its copy is dropped).
+ * A program bundled as the Dockerfile's image has it (scripts/bundle-service.ts), once per run: by the
+ * worker that creates its lock folder first (mkdir is atomic), into a folder of its own, then renamed
+ * into place; a worker that finds the lock taken waits for that bundle (two workers starting together
+ * would otherwise both bundle: ~2 CPU-s each), and bundles it itself if the other gave up without one.
  */
-function bundleOnce(program: Program): string {
+async function bundleOnce(program: Program): Promise<string> {
   const dir = join(bundlesDir(), program);
   const main = join(dir, 'main.js');
   if (existsSync(main)) return main;
   mkdirSync(bundlesDir(), { recursive: true });
-  const building = mkdtempSync(`${dir}-`);
-  bundleServer(join(ROOT, ENTRY_POINTS[program]), building);
+  const lock = `${dir}.lock`;
   try {
-    renameSync(building, dir);
-  } catch {
-    rmSync(building, { recursive: true, force: true });
+    mkdirSync(lock);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await waitFor(`${program} bundled by another worker`, () => existsSync(main) || !existsSync(lock), 120_000).catch(() => undefined);
+    if (existsSync(main)) return main;
+  }
+  try {
+    const building = mkdtempSync(`${dir}-`);
+    bundleServer(join(ROOT, ENTRY_POINTS[program]), building);
+    try {
+      renameSync(building, dir);
+    } catch {
+      rmSync(building, { recursive: true, force: true });
+    }
+  } finally {
+    if (!existsSync(main)) rmSync(lock, { recursive: true, force: true });
   }
   return main;
 }
@@ -83,7 +96,7 @@ export class ServiceProcesses {
 
   /** Starts `program` listening on `port` (default: a free one) and resolves once /readyz answers 200. */
   async start(program: Program, env: Record<string, string>, port?: number): Promise<ServiceProcess> {
-    const main = bundleOnce(program);
+    const main = await bundleOnce(program);
     const listenPort = port ?? (await freePort());
     const url = `http://127.0.0.1:${listenPort}`;
     // Only what is given: no AWS profile, region or credentials of the machine leak in.
