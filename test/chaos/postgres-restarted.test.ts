@@ -55,8 +55,12 @@ const ATTEMPT_TIMEOUT_MS = 5000;
  * by the outage (sent from ATTEMPT_TIMEOUT_MS before the crash until the recovery) that time out are
  * counted apart, reported and bounded at this share of the orders sent in that window; any other
  * unanswered request (refused, reset), and any failure after the recovery, still fails the run.
+ * Measured: 0 in most runs, 11 of ~135 (8%) and 13 of 154 (8.4%, a fresh clone's `.ci/run` alone on
+ * the machine) in others; the starved run above, ~70%. 20% keeps such runs apart from a service that
+ * hangs on a crash, without failing CI on the 8% the service's own 33 s bound allows. Why some
+ * requests wait over 5 s on a quiet machine is still open (the issue 11 note).
  */
-const OUTAGE_TIMEOUT_SHARE = 0.1;
+const OUTAGE_TIMEOUT_SHARE = 0.2;
 
 const processes = new ServiceProcesses();
 afterAll(() => processes.close());
