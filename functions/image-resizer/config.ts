@@ -1,17 +1,8 @@
 // A namespace import, not `{ z }`: esbuild can then tree-shake zod, whose `z` object drags in all its locales.
 import * as z from 'zod';
+import { thumbnailEnvironmentShape, type ThumbnailSettings } from '../shared/thumbnail-contract';
 
-/** The output formats the resizer can write; each one's file extension and Content-Type are in keys.ts. */
-export const THUMBNAIL_FORMATS = ['webp', 'jpeg', 'png', 'avif'] as const;
-export type ThumbnailFormat = (typeof THUMBNAIL_FORMATS)[number];
-
-/** Thumbnail widths are bounded: a "thumbnail" wider than this is a misconfiguration, not a use case. */
-export const MAX_THUMBNAIL_WIDTH = 4096;
-
-export interface ResizerConfig {
-  /** Target widths in pixels, distinct, in the order given. */
-  readonly sizes: readonly number[];
-  readonly format: ThumbnailFormat;
+export interface ResizerConfig extends ThumbnailSettings {
   /** Objects larger than this are rejected before they are downloaded. */
   readonly maxInputBytes: number;
   /** Images whose header claims more pixels than this are rejected before they are decoded. */
@@ -26,24 +17,11 @@ const positiveInteger = (name: string) =>
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n) && n > 0, `${name} must be a positive integer`);
 
-const widths = z
-  .string()
-  .transform((raw) => raw.split(',').map((part) => part.trim()))
-  .refine(
-    (parts) => parts.every((part) => /^\d+$/.test(part) && Number(part) >= 1 && Number(part) <= MAX_THUMBNAIL_WIDTH),
-    `THUMBNAIL_SIZES must be a comma-separated list of widths, each an integer from 1 to ${MAX_THUMBNAIL_WIDTH} (e.g. "128,512")`,
-  )
-  .transform((parts) => parts.map(Number))
-  .refine((sizes) => new Set(sizes).size === sizes.length, 'THUMBNAIL_SIZES must not repeat a width');
-
 // CloudWatch's rule for custom namespaces: up to 255 of these characters, at least one not a space.
 const namespacePattern = /^(?=.*\S)[0-9A-Za-z.\-_/#: ]{1,255}$/;
 
 const environmentSchema = z.object({
-  THUMBNAIL_SIZES: widths.default([128, 512]),
-  THUMBNAIL_FORMAT: z
-    .enum(THUMBNAIL_FORMATS, { error: `THUMBNAIL_FORMAT must be one of ${THUMBNAIL_FORMATS.join(', ')}` })
-    .default('webp'),
+  ...thumbnailEnvironmentShape({ namedInMessages: true }),
   MAX_INPUT_BYTES: positiveInteger('MAX_INPUT_BYTES').default(10 * 1024 * 1024),
   MAX_INPUT_PIXELS: positiveInteger('MAX_INPUT_PIXELS').default(40_000_000),
   // Read by Powertools itself; required here so that logs and metrics never go out unnamed.

@@ -1,5 +1,5 @@
+import { contentTypeOf, isUploadKey, thumbnailKey, unsafeKeyProblem } from '../shared/thumbnail-contract';
 import type { ResizerConfig } from './config';
-import { contentTypeOf, isUploadKey, thumbnailKey, unsafeKeyProblem } from './keys';
 import { ImageRejected, type UploadOutcome } from './outcomes';
 import type { ObjectNotification } from './s3-event';
 import type { ImageStore } from './storage';

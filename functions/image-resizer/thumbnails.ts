@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import type { ResizerConfig, ThumbnailFormat } from './config';
+import type { ThumbnailFormat } from '../shared/thumbnail-contract';
+import type { ResizerConfig } from './config';
 import { ImageRejected } from './outcomes';
 
 // libvips caches operations for reuse; every upload is a different image, so the cache only costs memory.

@@ -14,7 +14,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '../../functions/image-resizer/keys';
+import { DEFAULT_THUMBNAILS, THUMBNAILS_PREFIX, thumbnailEnvironment, UPLOADS_PREFIX } from '../../functions/shared/thumbnail-contract';
 import { ORDER_EVENTS_SOURCE, ORDER_PLACED } from '../../functions/shared/order-events';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName, uploadsBucketName } from '../config/naming';
@@ -120,7 +120,7 @@ export class FunctionsStack extends Stack {
       // sharp decodes whole images in memory; 1 GB also buys proportionally more CPU.
       memorySize: 1024,
       timeout: Duration.seconds(60),
-      environment: { THUMBNAIL_SIZES: '128,512', THUMBNAIL_FORMAT: 'webp', MAX_INPUT_BYTES: String(10 * 1024 * 1024), MAX_INPUT_PIXELS: String(40_000_000) },
+      environment: { ...thumbnailEnvironment(DEFAULT_THUMBNAILS), MAX_INPUT_BYTES: String(10 * 1024 * 1024), MAX_INPUT_PIXELS: String(40_000_000) },
       bundling: sharpForLambda(),
       // Unexpected failures (S3 errors) are retried twice, then kept in a DLQ; bad images are not retried.
       retryAttempts: 2,

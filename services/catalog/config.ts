@@ -1,26 +1,16 @@
 import { z } from 'zod';
-import { MAX_THUMBNAIL_WIDTH, THUMBNAIL_FORMATS } from '../../functions/image-resizer/config';
+import { thumbnailEnvironmentShape } from '../../functions/shared/thumbnail-contract';
 
 /**
  * The catalog's own environment, validated with the kit's (services/kit/config.ts). The thumbnail
- * settings must be the image-resizer's (same names, same defaults, same rules): product responses
- * link to the thumbnails the resizer writes, so both sides have to agree on widths and format.
+ * settings are the image-resizer's (same names, same defaults, same rules, from the one contract):
+ * product responses link to the thumbnails the resizer writes, so both sides agree on widths and format.
  */
 
 // The shape of an S3 bucket name (a mistyped name or an ARN fails here, at start-up, not at upload time).
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 // e.g. eu-west-1, us-gov-west-1, ap-southeast-4; also what the SDK accepts as a region.
 const regionName = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
-const widths = z
-  .string()
-  .transform((raw) => raw.split(',').map((part) => part.trim()))
-  .refine(
-    (parts) => parts.every((part) => /^\d+$/.test(part) && Number(part) >= 1 && Number(part) <= MAX_THUMBNAIL_WIDTH),
-    `must be a comma-separated list of widths, each an integer from 1 to ${MAX_THUMBNAIL_WIDTH} (e.g. "128,512")`,
-  )
-  .transform((parts) => parts.map(Number))
-  .refine((sizes) => new Set(sizes).size === sizes.length, 'must not repeat a width');
 
 const seconds = (max: number) =>
   z.coerce
@@ -38,8 +28,7 @@ export const catalogConfigShape = {
     .string({ error: 'must be set to the uploads bucket name' })
     .regex(bucketName, 'must be an S3 bucket name: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit'),
   AWS_REGION: z.string({ error: 'must be set to the AWS region of the uploads bucket' }).regex(regionName, 'must be an AWS region, e.g. eu-west-1'),
-  THUMBNAIL_SIZES: widths.default([128, 512]),
-  THUMBNAIL_FORMAT: z.enum(THUMBNAIL_FORMATS, { error: `must be one of ${THUMBNAIL_FORMATS.join(', ')}` }).default('webp'),
+  ...thumbnailEnvironmentShape({ namedInMessages: false }),
   /** How long a client has to start its upload with a presigned PUT URL. */
   UPLOAD_URL_TTL_SECONDS: seconds(MAX_PRESIGNED_TTL_SECONDS).default(300),
   /** How long the thumbnail (GET) URLs in product responses stay valid. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ThumbnailFormat } from '../../functions/image-resizer/config';
-import { thumbnailKey, UPLOADS_PREFIX } from '../../functions/image-resizer/keys';
+import { thumbnailKey, UPLOADS_PREFIX, type ThumbnailFormat } from '../../functions/shared/thumbnail-contract';
 
 /** The image types a client may upload, and the extension each one's key gets. */
 export const UPLOAD_CONTENT_TYPES = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' } as const;
@@ -16,9 +15,9 @@ export function uploadKeyFor(productId: string, contentType: UploadContentType):
 }
 
 /**
- * The keys of the image's thumbnails, by width, named by the image-resizer's own function, so that
- * the catalog links exactly the objects the resizer writes. (They exist once the client has uploaded
- * and the resizer has run; until then their URLs answer 404/403.)
+ * The keys of the image's thumbnails, by width, named by the contract's function that the
+ * image-resizer writes them with, so that the catalog links exactly the objects the resizer writes.
+ * (They exist once the client has uploaded and the resizer has run; until then their URLs answer 404/403.)
  */
 export function thumbnailKeysFor(imageKey: string, sizes: readonly number[], format: ThumbnailFormat): Array<[width: number, key: string]> {
   return sizes.map((width) => [width, thumbnailKey(imageKey, width, format)]);

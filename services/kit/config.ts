@@ -21,6 +21,10 @@ export const baseConfigShape = {
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
   /** Hard stop if draining takes longer: exit before Kubernetes sends SIGKILL. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(25000),
+};
+
+/** What a service with a database reads besides: a service without one neither needs nor reads these. */
+export const databaseConfigShape = {
   /** Local runs and tests: a full connection string. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** On EKS: host, port and name from the ConfigMap, credentials from Secrets Manager (Pod Identity). */
@@ -48,19 +52,30 @@ export const baseConfigShape = {
 
 export type ConfigShape = z.ZodRawShape;
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
-/** The validated environment: the kit's variables plus a service's own. */
-export type Config<Extra extends ConfigShape = Record<string, never>> = BaseConfig & z.infer<z.ZodObject<Extra>>;
+export type DatabaseConfig = z.infer<z.ZodObject<typeof databaseConfigShape>>;
+/** The validated environment of a service with a database: the kit's variables plus the service's own. */
+export type Config<Extra extends ConfigShape = Record<string, never>> = BaseConfig & DatabaseConfig & z.infer<z.ZodObject<Extra>>;
+/** The validated environment of a service without a database: no DATABASE_* variables. */
+export type ConfigWithoutDatabase<Extra extends ConfigShape = Record<string, never>> = BaseConfig & z.infer<z.ZodObject<Extra>>;
 
-/** Validates the environment against the base shape plus a service's own variables. */
-export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.ProcessEnv): Config<Extra> {
-  const schema = z.object({ ...baseConfigShape, ...extra }).superRefine((parsed, ctx) => {
-    const config = parsed as BaseConfig;
-    const hasUrl = config.DATABASE_URL !== undefined;
-    const hasSecret = config.DATABASE_HOST !== undefined && config.DATABASE_SECRET_ARN !== undefined;
-    if (!hasUrl && !hasSecret) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN' });
-    }
-  });
+/**
+ * Validates the environment against the kit's shape plus a service's own variables. A service with a
+ * database (the default) also needs DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN; one
+ * without (`usesDatabase: false`) reads no DATABASE_* variable at all.
+ */
+export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.ProcessEnv, options?: { readonly usesDatabase?: true }): Config<Extra>;
+export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.ProcessEnv, options: { readonly usesDatabase: false }): ConfigWithoutDatabase<Extra>;
+export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.ProcessEnv, { usesDatabase = true }: { readonly usesDatabase?: boolean } = {}): ConfigWithoutDatabase<Extra> {
+  const schema = usesDatabase
+    ? z.object({ ...baseConfigShape, ...databaseConfigShape, ...extra }).superRefine((parsed, ctx) => {
+        const config = parsed as DatabaseConfig;
+        const hasUrl = config.DATABASE_URL !== undefined;
+        const hasSecret = config.DATABASE_HOST !== undefined && config.DATABASE_SECRET_ARN !== undefined;
+        if (!hasUrl && !hasSecret) {
+          ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN' });
+        }
+      })
+    : z.object({ ...baseConfigShape, ...extra });
   // An empty variable means "not set", as in a ConfigMap with a blank value.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(present);
@@ -68,5 +83,5 @@ export function loadConfig<Extra extends ConfigShape>(extra: Extra, env: NodeJS.
     const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
   }
-  return result.data as Config<Extra>;
+  return result.data as ConfigWithoutDatabase<Extra>;
 }

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-import type { BaseConfig } from './config';
+import type { DatabaseConfig } from './config';
 import { DatabaseUnavailableError } from './errors';
 
 /**
@@ -12,7 +12,7 @@ import { DatabaseUnavailableError } from './errors';
  * DATABASE_CONNECT_TIMEOUT_MS for why), and named after the service (`application_name`), so that
  * pg_stat_activity shows who holds one.
  */
-export async function createPool(config: BaseConfig, service: string): Promise<pg.Pool> {
+export async function createPool(config: DatabaseConfig, service: string): Promise<pg.Pool> {
   const common = {
     max: config.DATABASE_POOL_SIZE,
     min: 0,

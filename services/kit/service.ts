@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { ConfigError, loadConfig, type Config, type ConfigShape } from './config';
+import { ConfigError, loadConfig, type Config, type ConfigShape, type ConfigWithoutDatabase } from './config';
 import { createPool, withoutClient } from './database';
 import { createHttpServer } from './http';
 import { registerMetrics } from './metrics';
@@ -14,58 +14,126 @@ export interface BackgroundTask {
   stop(): Promise<void>;
 }
 
-export interface ServiceDeps<Extra extends ConfigShape> {
-  readonly pool: pg.Pool;
-  readonly config: Config<Extra>;
+/** What register() is given by a service without a database. */
+export interface ServiceDepsWithoutDatabase<Extra extends ConfigShape> {
+  readonly config: ConfigWithoutDatabase<Extra>;
   readonly logger: FastifyBaseLogger;
   /** The service's Prometheus registry (/metrics), for its business metrics. */
   readonly registry: Registry;
 }
 
-export interface ServiceDefinition<Extra extends ConfigShape = Record<string, never>> {
+/** What register() is given by a service with a database: its migrated pool besides. */
+export interface ServiceDeps<Extra extends ConfigShape> extends ServiceDepsWithoutDatabase<Extra> {
+  readonly pool: pg.Pool;
+  readonly config: Config<Extra>;
+}
+
+type Register<Deps> = (app: FastifyInstance, deps: Deps) => BackgroundTask[] | void | Promise<BackgroundTask[] | void>;
+
+interface ServiceDefinitionCommon<Extra extends ConfigShape> {
   readonly name: string;
-  readonly migrations: readonly Migration[];
   /** The service's own environment variables (zod shape), validated with the kit's. */
   readonly configShape?: Extra;
+}
+
+/**
+ * A service that keeps its data in the platform's PostgreSQL: it gets a pool, migrated at start-up,
+ * and needs the DATABASE_* settings (services/kit/config.ts) to start.
+ */
+export interface ServiceDefinition<Extra extends ConfigShape = Record<string, never>> extends ServiceDefinitionCommon<Extra> {
+  /** @default true */
+  readonly usesDatabase?: true;
+  readonly migrations: readonly Migration[];
   /**
    * Adds the routes, and starts the background work they rely on (the orders routes wake the outbox
    * relay, so both are set up together). Returns that work, for shutdown to stop after the last request.
    */
-  readonly register: (app: FastifyInstance, deps: ServiceDeps<Extra>) => BackgroundTask[] | void | Promise<BackgroundTask[] | void>;
+  readonly register: Register<ServiceDeps<Extra>>;
 }
 
-export interface RunningService {
+/** A service with no database: no pool, no migrations, no DATABASE_* settings read or required. */
+export interface ServiceWithoutDatabaseDefinition<Extra extends ConfigShape = Record<string, never>> extends ServiceDefinitionCommon<Extra> {
+  readonly usesDatabase: false;
+  readonly migrations?: never;
+  /** As a database service's register(), without the pool. */
+  readonly register: Register<ServiceDepsWithoutDatabase<Extra>>;
+}
+
+export type AnyServiceDefinition<Extra extends ConfigShape = Record<string, never>> = ServiceDefinition<Extra> | ServiceWithoutDatabaseDefinition<Extra>;
+
+export interface RunningServiceWithoutDatabase {
   readonly app: FastifyInstance;
-  readonly pool: pg.Pool;
   /** Where it listens, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   /** From the validated SHUTDOWN_TIMEOUT_MS: how long runMain lets shutdown() take before it exits anyway. */
   readonly shutdownTimeoutMs: number;
-  /** Graceful: report not ready, wait SHUTDOWN_DELAY_MS, stop accepting and drain, stop background work, close the pool. */
+  /** Graceful: report not ready, wait SHUTDOWN_DELAY_MS, stop accepting and drain, stop background work, close the pool if any. */
   shutdown(): Promise<void>;
 }
 
-export function defineService<Extra extends ConfigShape = Record<string, never>>(definition: ServiceDefinition<Extra>): ServiceDefinition<Extra> {
+export interface RunningService extends RunningServiceWithoutDatabase {
+  readonly pool: pg.Pool;
+}
+
+export function defineService<Extra extends ConfigShape = Record<string, never>>(definition: ServiceDefinition<Extra>): ServiceDefinition<Extra>;
+export function defineService<Extra extends ConfigShape = Record<string, never>>(
+  definition: ServiceWithoutDatabaseDefinition<Extra>,
+): ServiceWithoutDatabaseDefinition<Extra>;
+export function defineService<Extra extends ConfigShape>(definition: AnyServiceDefinition<Extra>): AnyServiceDefinition<Extra> {
   return definition;
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Validates config, connects, migrates, and listens. Throws ConfigError for a bad environment. */
-export async function startService<Extra extends ConfigShape>(definition: ServiceDefinition<Extra>, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
-  const config = loadConfig((definition.configShape ?? {}) as Extra, env);
+/** Validates config, connects and migrates (a service with a database), and listens. Throws ConfigError for a bad environment. */
+export async function startService<Extra extends ConfigShape>(definition: ServiceDefinition<Extra>, env?: NodeJS.ProcessEnv): Promise<RunningService>;
+export async function startService<Extra extends ConfigShape>(definition: AnyServiceDefinition<Extra>, env?: NodeJS.ProcessEnv): Promise<RunningServiceWithoutDatabase>;
+export async function startService<Extra extends ConfigShape>(
+  definition: AnyServiceDefinition<Extra>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService | RunningServiceWithoutDatabase> {
+  const configShape = (definition.configShape ?? {}) as Extra;
+  if (definition.usesDatabase === false) {
+    const config = loadConfig(configShape, env, { usesDatabase: false });
+    const app = createHttpServer({ service: definition.name, logLevel: config.LOG_LEVEL });
+    return serve(definition.name, app, config, { register: (deps) => definition.register(app, deps), close: async () => {} });
+  }
+
+  const config = loadConfig(configShape, env);
   const app = createHttpServer({ service: definition.name, logLevel: config.LOG_LEVEL });
   const pool = await createPool(config, definition.name);
   pool.on('error', (error) => app.log.error({ err: withoutClient(error) }, 'idle database connection failed'));
+  const running = await serve(definition.name, app, config, {
+    async register(deps) {
+      const applied = await runMigrations(pool, definition.name, definition.migrations);
+      if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+      return definition.register(app, { ...deps, config, pool });
+    },
+    close: () => pool.end(),
+  });
+  return { ...running, pool };
+}
 
+/** What differs between a service with a database and one without, for serve() to run either. */
+interface ServiceBody<Extra extends ConfigShape> {
+  /** Prepares what the routes need (the database's migrations), adds them, and returns the background work. */
+  register(deps: ServiceDepsWithoutDatabase<Extra>): ReturnType<Register<ServiceDepsWithoutDatabase<Extra>>>;
+  /** Closes what the service holds beside its HTTP server (the pool), after the last request and background task. */
+  close(): Promise<void>;
+}
+
+/** Adds the kit's routes and the service's, listens, and returns how to shut it all down. */
+async function serve<Extra extends ConfigShape>(
+  name: string,
+  app: FastifyInstance,
+  config: ConfigWithoutDatabase<Extra>,
+  body: ServiceBody<Extra>,
+): Promise<RunningServiceWithoutDatabase> {
   let ready = false;
   let tasks: BackgroundTask[] = [];
   try {
-    const applied = await runMigrations(pool, definition.name, definition.migrations);
-    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
-
     // First: the document describes the routes added after it.
-    await registerOpenApi(app, definition.name);
+    await registerOpenApi(app, name);
     app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
     // Ready means started and not shutting down; the database is deliberately left out. A database
     // blip would fail every replica's probe at once and pull them all out of the load balancer, even
@@ -82,10 +150,9 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
       if (!ready) reply.header('connection', 'close');
       done(null, payload);
     });
-    const registry = registerMetrics(app, definition.name);
+    const registry = registerMetrics(app, name);
 
-    const deps: ServiceDeps<Extra> = { pool, config, logger: app.log, registry };
-    tasks = (await definition.register(app, deps)) ?? [];
+    tasks = (await body.register({ config, logger: app.log, registry })) ?? [];
     const url = await app.listen({ port: config.PORT, host: config.HOST });
     ready = true;
 
@@ -98,21 +165,21 @@ export async function startService<Extra extends ConfigShape>(definition: Servic
         // close() stops accepting connections and resolves once in-flight requests have completed.
         await app.close();
         await Promise.all(tasks.map((task) => task.stop()));
-        await pool.end();
+        await body.close();
         app.log.info('shut down');
       })());
-    return { app, pool, url, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, shutdown };
+    return { app, url, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, shutdown };
   } catch (error) {
     // E.g. the port is taken: stop what already started, so nothing runs on against a closed pool.
     await Promise.all(tasks.map((task) => task.stop()));
     await app.close();
-    await pool.end();
+    await body.close();
     throw error;
   }
 }
 
 /** The entry point of a service process: start, and shut down gracefully on SIGTERM or SIGINT. */
-export function runMain<Extra extends ConfigShape>(definition: ServiceDefinition<Extra>): void {
+export function runMain<Extra extends ConfigShape>(definition: AnyServiceDefinition<Extra>): void {
   startService(definition).then(
     (running) => {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,9 +1,9 @@
 import sharp from 'sharp';
-import { THUMBNAIL_FORMATS } from '../../functions/image-resizer/config';
-import { contentTypeOf, decodeEventKey, isUploadKey, thumbnailKey, unsafeKeyProblem } from '../../functions/image-resizer/keys';
+import { decodeEventKey } from '../../functions/image-resizer/keys';
 import { ImageRejected } from '../../functions/image-resizer/outcomes';
 import { parseS3Event } from '../../functions/image-resizer/s3-event';
 import { inspectImage, renderThumbnails } from '../../functions/image-resizer/thumbnails';
+import { contentTypeOf, isUploadKey, THUMBNAIL_FORMATS, thumbnailKey, unsafeKeyProblem } from '../../functions/shared/thumbnail-contract';
 import { SVG, UNSAFE_KEYS, encodeEventKey, pngClaiming, s3Event, s3Record, solidPng } from './image-resizer-fixtures';
 
 describe('thumbnail keys', () => {

@@ -1,4 +1,4 @@
-import { thumbnailKey } from '../../functions/image-resizer/keys';
+import { thumbnailKey } from '../../functions/shared/thumbnail-contract';
 import { expectedSignature, startCatalog, TEST_ACCESS_KEY_ID, TEST_BUCKET, TEST_REGION, validProduct, type TestCatalog } from './catalog-support';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,4 +1,5 @@
 import { loadConfig as loadResizerConfig } from '../../functions/image-resizer/config';
+import { DEFAULT_THUMBNAILS, thumbnailEnvironment, type ThumbnailSettings } from '../../functions/shared/thumbnail-contract';
 import { ConfigError, loadConfig, startService } from '../../services/kit';
 import { catalogConfigShape } from '../../services/catalog/config';
 import { catalogService } from '../../services/catalog/service';
@@ -11,10 +12,49 @@ describe('catalog config', () => {
     expect(load(base)).toMatchObject({ THUMBNAIL_SIZES: [128, 512], THUMBNAIL_FORMAT: 'webp', UPLOAD_URL_TTL_SECONDS: 300, THUMBNAIL_URL_TTL_SECONDS: 3600 });
   });
 
-  it('defaults the thumbnails exactly as the image-resizer does, so links and objects agree', () => {
-    const resizer = loadResizerConfig({ POWERTOOLS_SERVICE_NAME: 'image-resizer', POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform' });
-    const catalog = load(base);
-    expect({ sizes: catalog.THUMBNAIL_SIZES, format: catalog.THUMBNAIL_FORMAT }).toEqual({ sizes: resizer.sizes, format: resizer.format });
+  // Both sides read the same contract (functions/shared/thumbnail-contract.ts); these prove they use it
+  // alike, so that the thumbnails the catalog links are the objects the resizer writes.
+  describe('thumbnails, as the image-resizer sees them', () => {
+    const resizerBase = { POWERTOOLS_SERVICE_NAME: 'image-resizer', POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform' };
+    const catalogSees = (env: Record<string, string>): ThumbnailSettings | 'refused' => {
+      try {
+        const config = load({ ...base, ...env });
+        return { sizes: config.THUMBNAIL_SIZES, format: config.THUMBNAIL_FORMAT };
+      } catch {
+        return 'refused';
+      }
+    };
+    const resizerSees = (env: Record<string, string>): ThumbnailSettings | 'refused' => {
+      try {
+        const { sizes, format } = loadResizerConfig({ ...resizerBase, ...env });
+        return { sizes, format };
+      } catch {
+        return 'refused';
+      }
+    };
+
+    it("defaults to the same widths and format, the contract's", () => {
+      expect(catalogSees({})).toEqual(DEFAULT_THUMBNAILS);
+      expect(resizerSees({})).toEqual(DEFAULT_THUMBNAILS);
+    });
+
+    it('reads the environment the functions stack gives the resizer as the defaults the catalog runs with', () => {
+      expect(catalogSees(thumbnailEnvironment(DEFAULT_THUMBNAILS))).toEqual(catalogSees({}));
+    });
+
+    it.each<Record<string, string>>([
+      { THUMBNAIL_SIZES: ' 64, 256 ,1024', THUMBNAIL_FORMAT: 'avif' },
+      { THUMBNAIL_SIZES: '4096', THUMBNAIL_FORMAT: 'jpeg' },
+      { THUMBNAIL_SIZES: '', THUMBNAIL_FORMAT: '' },
+      { THUMBNAIL_SIZES: '128,abc' },
+      { THUMBNAIL_SIZES: '0' },
+      { THUMBNAIL_SIZES: '4097' },
+      { THUMBNAIL_SIZES: '128,128' },
+      { THUMBNAIL_FORMAT: 'gif' },
+      { THUMBNAIL_FORMAT: 'jpg' },
+    ])('accepts or refuses %j exactly as the resizer does', (env) => {
+      expect(catalogSees(env)).toEqual(resizerSees(env));
+    });
   });
 
   it('reads the thumbnail and TTL settings', () => {

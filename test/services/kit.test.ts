@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ConfigError, loadConfig, OPENAPI_PATH, runMigrations, startService, type RunningService } from '../../services/kit';
+import { ConfigError, defineService, loadConfig, OPENAPI_PATH, runMigrations, startService, type RunningService } from '../../services/kit';
+import { noDatabaseService } from './fixtures/no-database-service';
 import { slowService } from './fixtures/slow-service';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
@@ -34,6 +35,12 @@ describe('service config', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadConfig({}, { ...base, PORT: '' }).PORT).toBe(8080);
+  });
+
+  it('neither requires nor reads a DATABASE_* variable for a service without a database', () => {
+    const config = loadConfig({}, { DATABASE_URL: 'not a url', DATABASE_POOL_SIZE: 'many' }, { usesDatabase: false });
+    expect(config).toMatchObject({ PORT: 8080, LOG_LEVEL: 'info' });
+    expect(Object.keys(config).filter((name) => name.startsWith('DATABASE_'))).toEqual([]);
   });
 });
 
@@ -222,6 +229,87 @@ describe('database connections', () => {
     expect(service.pool.totalCount).toBe(1);
     connection.release();
     await waitFor('the idle connection to close', () => service.pool.totalCount === 0);
+  });
+});
+
+describe('a service without a database', () => {
+  // No DATABASE_* at all: what such a service gets on EKS.
+  const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '0' };
+
+  it('starts with no DATABASE_* variable, and answers its own route and the kit\'s over HTTP', async () => {
+    const service = await startService(noDatabaseService(), { ...env, GREETING: 'hi' });
+    try {
+      expect(await (await fetch(`${service.url}/greeting`)).json()).toEqual({ greeting: 'hi' });
+      expect(await (await fetch(`${service.url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${service.url}/readyz`)).json()).toEqual({ status: 'ready' });
+      expect(await (await fetch(`${service.url}/metrics`)).text()).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/greeting"/);
+      const document = (await (await fetch(`${service.url}${OPENAPI_PATH}`)).json()) as { paths: object };
+      expect(document.paths).toHaveProperty(['/greeting']);
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('gives register() and the caller no pool', async () => {
+    let given: object | undefined;
+    const definition = defineService({
+      name: 'no-pool-fixture',
+      usesDatabase: false,
+      register: (_app, deps) => {
+        given = deps;
+        // @ts-expect-error A service without a database has no pool to be given.
+        void deps.pool;
+      },
+    });
+    const service = await startService(definition, env);
+    await service.shutdown();
+    expect(Object.keys(given ?? {}).sort()).toEqual(['config', 'logger', 'registry']);
+    expect(service).not.toHaveProperty('pool');
+  });
+
+  it('stops its background work on shutdown, then refuses connections', async () => {
+    const stopped = jest.fn();
+    const service = await startService(noDatabaseService(stopped), env);
+    await service.shutdown();
+    expect(stopped).toHaveBeenCalledTimes(1);
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('stops its background work and rejects when it cannot listen', async () => {
+    const first = await startService(noDatabaseService(), env);
+    try {
+      const stopped = jest.fn();
+      const port = new URL(first.url).port;
+      await expect(startService(noDatabaseService(stopped), { ...env, PORT: port })).rejects.toThrow(/EADDRINUSE/);
+      expect(stopped).toHaveBeenCalledTimes(1);
+    } finally {
+      await first.shutdown();
+    }
+  });
+
+  it('exits 0 on SIGTERM, run as a process with no DATABASE_* in its environment', async () => {
+    const withoutDatabase = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DATABASE_')));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures/no-database-service.ts')], {
+      env: { ...withoutDatabase, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await listeningUrl(child);
+      expect((await fetch(`${url}/greeting`)).status).toBe(200);
+      child.kill('SIGTERM');
+      const [exitCode] = await once(child, 'exit');
+      expect(exitCode).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a service with a database', () => {
+  it('refuses to start without DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN', async () => {
+    await expect(startService(slowService, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' })).rejects.toThrow(
+      new ConfigError('Invalid environment:\n  - DATABASE_URL: set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN'),
+    );
   });
 });
 
