@@ -1,7 +1,7 @@
 import { Tags, type App } from 'aws-cdk-lib';
 import { APP_NAMESPACE } from './config/core-services';
 import type { EnvironmentConfig } from './config/environment-config';
-import { PROJECT, physicalName } from './config/naming';
+import { PROJECT, pascalCase, physicalName } from './config/naming';
 import { removalPolicyOf } from './config/removal';
 import { ownLogGroupsForEveryFunction } from './constructs/function-log-groups';
 import { ChaosStack } from './stacks/chaos-stack';
@@ -64,7 +64,7 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     apiLoadBalancerDimension: cluster.apiLoadBalancer.metricsDimension,
     functions: [
       { name: 'ImageResizer', function: functions.imageResizer, deadLetters: functions.imageResizerDeadLetters },
-      { name: 'Notifier', function: functions.notifier, deadLetters: functions.notifierDeadLetters },
+      ...Object.entries(functions.eventFunctions).map(([name, fn]) => ({ name: pascalCase(name), function: fn, deadLetters: fn.deadLetters })),
     ],
     database: data.database,
     description: 'Dashboard, alarms and the steady-state composite alarm (the stop condition of chaos experiments)',

@@ -2,6 +2,7 @@ import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from './core-api-workload';
 import { kplus } from './kplus';
+import { pascalCase } from '../infra/config/naming';
 
 /** One core API calling another over HTTP, e.g. orders asking the catalog for prices. */
 export interface ApiCall {
@@ -82,15 +83,15 @@ export class PlatformChart extends Chart {
     // the callee's ingress alike. One selector per API, however many calls it takes part in.
     const apiPods = new Map<string, kplus.Pods>();
     const podsOf = (api: string) => {
-      const id = `Api${pascal(api)}`;
+      const id = `Api${pascalCase(api)}`;
       const pods = apiPods.get(api) ?? kplus.Pods.select(this, id, { labels: { [API_NAME_LABEL]: api }, namespaces: kplus.Namespaces.select(this, `${id}Ns`, { names: [namespace] }) });
       apiPods.set(api, pods);
       return pods;
     };
     for (const { from, to } of props.apiCalls ?? []) {
       const http = [kplus.NetworkPolicyPort.tcp(HTTP_PORT)];
-      allowIn(`Allow${pascal(from)}To${pascal(to)}`, podsOf(from), { egress: { rules: [{ peer: podsOf(to), ports: http }] } });
-      allowIn(`Allow${pascal(to)}From${pascal(from)}`, podsOf(to), { ingress: { rules: [{ peer: podsOf(from), ports: http }] } });
+      allowIn(`Allow${pascalCase(from)}To${pascalCase(to)}`, podsOf(from), { egress: { rules: [{ peer: podsOf(to), ports: http }] } });
+      allowIn(`Allow${pascalCase(to)}From${pascalCase(from)}`, podsOf(to), { ingress: { rules: [{ peer: podsOf(from), ports: http }] } });
     }
 
     // One internet-facing ALB for all public APIs (the group), run by EKS Auto Mode.
@@ -115,6 +116,3 @@ export class PlatformChart extends Chart {
     });
   }
 }
-
-/** `image-api` → `ImageApi`: construct ids, which the NetworkPolicies' names are made from. */
-const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, _dash, letter: string) => letter.toUpperCase());

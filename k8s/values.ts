@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../infra/config/core-services';
+import { APP_NAMESPACE, CORE_SERVICES, coreService, serviceUrlVariable, type CoreServiceName, type PlatformInput } from '../infra/config/core-services';
 
 /**
  * The one typed values object that feeds every chart. The cluster stack fills it with CDK tokens
@@ -7,8 +7,6 @@ import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../infra/con
  * `cdk deploy --outputs-file` (see values-sources.ts).
  */
 export interface PlatformValues {
-  /** The namespace the core APIs run in. */
-  readonly namespace: string;
   /** The VPC's CIDR block: load balancers reach pods from it, and pods reach the database in it. */
   readonly vpcCidr: string;
   readonly services: Record<CoreServiceName, CoreApiValues>;
@@ -45,7 +43,6 @@ const coreApiValues = z.strictObject({
 });
 
 export const platformValuesSchema = z.strictObject({
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'must be a DNS label' }),
   vpcCidr: z.string().min(1),
   services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((name) => [name, coreApiValues])) as Record<CoreServiceName, typeof coreApiValues>),
   nodeSelector: z.record(z.string().min(1), z.string()).optional(),
@@ -73,22 +70,20 @@ export function validateValues(values: unknown, source: string): PlatformValues 
   return result.data;
 }
 
-export const DEFAULT_NAMESPACE = APP_NAMESPACE;
-
 /**
  * What the AWS side knows and the charts need. The cluster stack fills it with CDK tokens and also
  * publishes it as the `ChartInputs` output, so `cdk deploy --outputs-file` can feed `npm run synth`.
  */
-export interface ChartInputs {
+export interface ChartInputs extends Readonly<Record<PlatformInput, string>> {
   readonly region: string;
   readonly vpcCidr: string;
   readonly databaseHost: string;
   readonly databasePort: string;
   readonly databaseName: string;
   readonly databaseSecretArn: string;
-  /** The catalog presigns uploads into this bucket. */
+  /** The uploads bucket (a platform input: infra/config/core-services.ts). */
   readonly uploadsBucket: string;
-  /** The orders service publishes OrderPlaced here. */
+  /** The event bus (a platform input: infra/config/core-services.ts). */
   readonly eventBusName: string;
   /** The image (registry, repository and tag) per core service: what `cdk deploy` built and pushed. */
   readonly images: Record<CoreServiceName, string>;
@@ -102,31 +97,32 @@ export interface ChartInputs {
 
 /** The one mapping from AWS-side inputs to chart values, used with tokens and with plain strings alike. */
 export function platformValuesFrom(inputs: ChartInputs): PlatformValues {
-  const namespace = DEFAULT_NAMESPACE;
-  /** A core API as another reaches it: its Service (port 80, core-api-workload.ts), by cluster DNS. */
-  const serviceUrl = (name: CoreServiceName) => `http://${name}.${namespace}.svc.cluster.local`;
-  const sharedConfig = {
-    AWS_REGION: inputs.region,
+  const databaseConfig = {
     DATABASE_HOST: inputs.databaseHost,
     DATABASE_PORT: inputs.databasePort,
     DATABASE_NAME: inputs.databaseName,
     DATABASE_SECRET_ARN: inputs.databaseSecretArn,
   };
-  const serviceConfig: Record<CoreServiceName, Record<string, string>> = {
-    catalog: { UPLOADS_BUCKET: inputs.uploadsBucket },
-    orders: { EVENT_BUS_NAME: inputs.eventBusName, CATALOG_URL: serviceUrl('catalog') },
+  const configOf = (name: CoreServiceName): Record<string, string> => {
+    const definition = coreService(name);
+    return {
+      AWS_REGION: inputs.region,
+      ...(definition.usesDatabase && databaseConfig),
+      ...Object.fromEntries(Object.entries(definition.environment ?? {}).map(([variable, input]) => [variable, inputs[input]])),
+      ...Object.fromEntries((definition.calls ?? []).map((called) => [serviceUrlVariable(called), serviceUrl(called)])),
+      SERVICE_NAME: name,
+    };
   };
   return {
-    namespace,
     vpcCidr: inputs.vpcCidr,
-    services: Object.fromEntries(
-      CORE_SERVICES.map((name): [CoreServiceName, CoreApiValues] => [
-        name,
-        { image: inputs.images[name], config: { ...sharedConfig, ...serviceConfig[name], SERVICE_NAME: name } },
-      ]),
-    ) as Record<CoreServiceName, CoreApiValues>,
+    services: Object.fromEntries(CORE_SERVICES.map((name) => [name, { image: inputs.images[name], config: configOf(name) }])) as Record<CoreServiceName, CoreApiValues>,
     ...(inputs.nodeSelector && { nodeSelector: inputs.nodeSelector }),
     ...(inputs.certificateArn && { certificateArn: inputs.certificateArn }),
     ...(inputs.loadBalancerName && { loadBalancerName: inputs.loadBalancerName }),
   };
+}
+
+/** A core API as another reaches it: its Service (port 80, core-api-workload.ts), by cluster DNS. */
+function serviceUrl(name: string): string {
+  return `http://${name}.${APP_NAMESPACE}.svc.cluster.local`;
 }

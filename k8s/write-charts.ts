@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { App, YamlOutputType } from 'cdk8s';
+import { APP_NAMESPACE } from '../infra/config/core-services';
 import { addArgoCdApplication } from './argocd-application';
 import { addPlatformCharts } from './charts';
 import type { PlatformValues } from './values';
@@ -21,7 +22,7 @@ export function writeCharts(values: PlatformValues, { out, argocd }: ChartsOutpu
 
   if (argocd) {
     const argo = new App({ outdir: 'dist/argocd', outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-    addArgoCdApplication(argo, { ...argocd, path: out, namespace: values.namespace });
+    addArgoCdApplication(argo, { ...argocd, path: out, namespace: APP_NAMESPACE });
     argo.synth();
   }
 }

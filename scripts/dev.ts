@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { CORE_SERVICES, coreService, serviceUrlVariable, type CoreServiceName, type PlatformInput } from '../infra/config/core-services';
 import { createDatabase, databaseUrl, startPostgres, type PostgresServer } from './postgres';
 
 /**
@@ -11,7 +12,7 @@ import { createDatabase, databaseUrl, startPostgres, type PostgresServer } from 
  * the services, waits for them to drain, then stops PostgreSQL. If a service exits on its own, the
  * other one and PostgreSQL are stopped too and the exit code is 1.
  *
- *   npm run dev                  PostgreSQL + catalog (:8081) + orders (:8082)
+ *   npm run dev                  PostgreSQL + every core service, each on its registry port (catalog :8081, orders :8082)
  *   npm run dev -- --db-only     PostgreSQL only (run a service from your IDE with the printed DATABASE_URL)
  *
  * Locally there is no AWS: the AWS SDK gets dummy credentials (enough to presign S3 URLs, which is
@@ -37,19 +38,30 @@ const LOCAL_ENV: Record<string, string> = {
   HOST: '127.0.0.1',
   SHUTDOWN_DELAY_MS: '0',
   AWS_REGION: 'us-east-1',
-  UPLOADS_BUCKET: 'local-uploads',
-  EVENT_BUS_NAME: 'local-events',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
 };
 
-const CATALOG_PORT = '8081';
+/** Local stand-ins for the platform inputs the registry hands services (infra/config/core-services.ts). */
+const LOCAL_PLATFORM_INPUTS: Record<PlatformInput, string> = {
+  uploadsBucket: 'local-uploads',
+  eventBusName: 'local-events',
+};
 
-export const DEV_SERVICES: readonly DevService[] = [
-  { name: 'catalog', entry: 'services/catalog/main.ts', env: { PORT: CATALOG_PORT } },
-  // Orders prices every order by asking the catalog, as on EKS through its Service (k8s/values.ts).
-  { name: 'orders', entry: 'services/orders/main.ts', env: { PORT: '8082', OUTBOX_RELAY_ENABLED: 'false', CATALOG_URL: `http://127.0.0.1:${CATALOG_PORT}` } },
-];
+/** Every core service of the registry, each on its own port, calling the others as on EKS (by URL). */
+export const DEV_SERVICES: readonly DevService[] = CORE_SERVICES.map((name) => {
+  const definition = coreService(name);
+  return {
+    name,
+    entry: `services/${name}/main.ts`,
+    env: {
+      PORT: String(definition.localPort),
+      ...Object.fromEntries(Object.entries(definition.environment ?? {}).map(([variable, input]) => [variable, LOCAL_PLATFORM_INPUTS[input]])),
+      ...Object.fromEntries((definition.calls ?? []).map((called) => [serviceUrlVariable(called), `http://127.0.0.1:${coreService(called as CoreServiceName).localPort}`])),
+      ...definition.localEnvironment,
+    },
+  };
+});
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);

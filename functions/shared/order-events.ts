@@ -12,6 +12,9 @@ import { parseTraceparent } from '../../services/kit/trace-context';
  */
 export const ORDER_EVENTS_SOURCE = 'hybrid-platform.orders';
 export const ORDER_PLACED = 'OrderPlaced';
+/** Every detail-type the orders service publishes: what an event function may subscribe to. */
+export const ORDER_EVENT_TYPES = [ORDER_PLACED] as const;
+export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
 /**
  * The trace the event belongs to: the W3C context of the request that placed the order, so that a

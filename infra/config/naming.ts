@@ -39,3 +39,8 @@ export function apiLoadBalancerName(config: Pick<EnvironmentConfig, 'name'>): st
   }
   return name;
 }
+
+/** A construct id from a kebab-case name (a service's, a function's): `image-resizer` -> `ImageResizer`. */
+export function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_, _dash, letter: string) => letter.toUpperCase());
+}

@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IDependable } from 'constructs';
-import { APP_NAMESPACE, CORE_SERVICES, type CoreServiceName } from '../config/core-services';
+import { APP_NAMESPACE, CORE_SERVICES, coreService, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
@@ -15,6 +15,7 @@ import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import type { ChartInputs } from '../../k8s/values';
 import { ClusterAdminRole } from '../constructs/cluster-admin-role';
 import { ContainerInsights } from '../constructs/container-insights';
+import { grantCoreServiceAccess } from '../constructs/core-service-access';
 import { CoreApiNodePool } from '../constructs/core-api-node-pool';
 import { IngressLoadBalancer } from '../constructs/ingress-load-balancer';
 import { NodeRoleRelease } from '../constructs/node-role-release';
@@ -22,7 +23,6 @@ import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
 import { acknowledgeAutoModeNodeRoleFindings, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
-import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from './functions-stack';
 
 export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -183,10 +183,10 @@ export class ClusterStack extends Stack {
           namespace: APP_NAMESPACE,
           serviceAccount: serviceName,
         });
-        database.secret?.grantRead(podIdentity.role);
+        const definition = coreService(serviceName);
+        if (definition.usesDatabase) database.secret?.grantRead(podIdentity.role);
         // Each service gets exactly the AWS access its code needs, and nothing for the others' jobs.
-        if (serviceName === 'catalog') grantCatalogUploads(podIdentity.role, config);
-        if (serviceName === 'orders') props.eventBus.grantPutEventsTo(podIdentity.role);
+        for (const grant of definition.grants ?? []) grantCoreServiceAccess(podIdentity.role, grant, { config, eventBus: props.eventBus });
         return [serviceName, { image, podIdentity }];
       }),
     ) as Record<CoreServiceName, CoreServiceResources>;
@@ -265,26 +265,4 @@ interface NetworkPolicyNodes {
   readonly enforcement: IDependable;
   /** What a pod spec selects to land on these nodes. @default - any node */
   readonly nodeSelector?: Record<string, string>;
-}
-
-/**
- * The catalog presigns PUT URLs for uploads/ (the client uploads with the pod's permission) and GET
- * URLs for thumbnails/ (product responses carry them): exactly these two, nothing else in the bucket.
- */
-function grantCatalogUploads(role: iam.IRole, config: EnvironmentConfig): void {
-  const grants = [
-    { action: 's3:PutObject', prefix: UPLOADS_PREFIX },
-    { action: 's3:GetObject', prefix: THUMBNAILS_PREFIX },
-  ];
-  for (const { action, prefix } of grants) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: [action], resources: [`arn:${Aws.PARTITION}:s3:::${uploadsBucketName(config)}/${prefix}*`] }),
-    );
-    // How cdk-nag prints that ARN, with the pseudo parameters in angle brackets.
-    const nagArn = `arn:<AWS::Partition>:s3:::${physicalName(config, 'uploads')}-<AWS::AccountId>-<AWS::Region>/${prefix}*`;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn}]`,
-      reason: `Objects are named by key prefix: ${prefix}* is the narrowest ARN that covers objects that do not exist yet.`,
-    });
-  }
 }

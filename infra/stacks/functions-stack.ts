@@ -3,34 +3,29 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_THUMBNAILS, THUMBNAILS_PREFIX, thumbnailEnvironment, UPLOADS_PREFIX } from '../../functions/shared/thumbnail-contract';
-import { ORDER_EVENTS_SOURCE, ORDER_PLACED } from '../../functions/shared/order-events';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { physicalName, uploadsBucketName } from '../config/naming';
+import { EVENT_FUNCTION_NAMES, EVENT_FUNCTIONS, type EventFunctionDefinition, type EventFunctionGrant, type EventFunctionName } from '../config/event-functions';
+import { pascalCase, physicalName, uploadsBucketName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { LambdaFaultInjection } from '../constructs/lambda-fault-injection';
+import { EventSubscriberFunction } from '../constructs/event-subscriber';
 import { PlatformFunction } from '../constructs/platform-function';
 import { sharpForLambda } from '../constructs/sharp-bundling';
 
 export interface FunctionsStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
-
-// Where uploads land and thumbnails are written: defined by the image-resizer, used by the bucket's
-// trigger and by the catalog service's grants.
-export { THUMBNAILS_PREFIX, UPLOADS_PREFIX };
 
 /**
  * The serverless half: bursty, infrequent jobs that run on Lambda.
@@ -43,13 +38,12 @@ export class FunctionsStack extends Stack {
   readonly eventBus: events.EventBus;
   readonly notificationTopic: sns.Topic;
   readonly imageResizer: lambda.Function;
-  readonly notifier: lambda.Function;
+  /** The functions that react to order events (infra/config/event-functions.ts), each with its queue and DLQ. */
+  readonly eventFunctions: Record<EventFunctionName, EventSubscriberFunction>;
   /** Lets AWS FIS fail or delay the notifier's invocations (the chaos stack's experiments). */
   readonly notifierFaults: LambdaFaultInjection;
   /** Uploads the image-resizer gave up on. */
   readonly imageResizerDeadLetters: sqs.IQueue;
-  /** Order events the notifier gave up on (and events the rule could not deliver to its queue). */
-  readonly notifierDeadLetters: sqs.IQueue;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
@@ -150,22 +144,6 @@ export class FunctionsStack extends Stack {
     // ---- order events and notifications
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: physicalName(config, 'events') });
 
-    const notifierDeadLetters = deadLetterQueue('NotifierDeadLetters');
-    const notifierQueue = new sqs.Queue(this, 'NotifierQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Six times the function timeout, as Lambda advises for SQS event sources.
-      visibilityTimeout: Duration.seconds(180),
-      deadLetterQueue: { queue: notifierDeadLetters, maxReceiveCount: 5 },
-      removalPolicy,
-    });
-    new events.Rule(this, 'OrderPlacedToNotifier', {
-      eventBus: this.eventBus,
-      description: 'OrderPlaced events to the notifier queue',
-      eventPattern: { source: [ORDER_EVENTS_SOURCE], detailType: [ORDER_PLACED] },
-      targets: [new targets.SqsQueue(notifierQueue, { deadLetterQueue: notifierDeadLetters, retryAttempts: 10 })],
-    });
-
     const idempotencyTable = new dynamodb.TableV2(this, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: 'expiration',
@@ -180,29 +158,38 @@ export class FunctionsStack extends Stack {
       masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
 
-    const notifier = new PlatformFunction(this, 'Notifier', {
-      ...functionDefaults,
-      entry: 'functions/notifier/handler.ts',
-      serviceName: 'notifier',
-      description: 'Sends one notification per OrderPlaced event',
-      environment: { IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName, NOTIFICATION_TOPIC_ARN: this.notificationTopic.topicArn },
-    });
-    notifier.addEventSource(new SqsEventSource(notifierQueue, { batchSize: 10, maxBatchingWindow: Duration.seconds(5), reportBatchItemFailures: true }));
-    idempotencyTable.grant(notifier, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    // sns:Publish only: the topic's AWS-managed key lets SNS use it for any publisher in the account.
-    notifier.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.notificationTopic.topicArn] }));
-    this.notifier = notifier;
+    // Each named grant of the registry: the one policy it stands for, and the variable naming its resource.
+    const grants: Record<EventFunctionGrant, (fn: lambda.Function) => void> = {
+      'idempotency-table': (fn) => {
+        idempotencyTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+        fn.addEnvironment('IDEMPOTENCY_TABLE_NAME', idempotencyTable.tableName);
+      },
+      // sns:Publish only: the topic's AWS-managed key lets SNS use it for any publisher in the account.
+      'publish-notifications': (fn) => {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.notificationTopic.topicArn] }));
+        fn.addEnvironment('NOTIFICATION_TOPIC_ARN', this.notificationTopic.topicArn);
+      },
+    };
+    this.eventFunctions = Object.fromEntries(
+      EVENT_FUNCTION_NAMES.map((name) => {
+        const definition: EventFunctionDefinition = EVENT_FUNCTIONS[name];
+        const fn = new EventSubscriberFunction(this, pascalCase(name), { ...functionDefaults, name, description: definition.description, eventBus: this.eventBus, detailTypes: definition.detailTypes });
+        for (const grant of definition.grants ?? []) grants[grant](fn);
+        return [name, fn];
+      }),
+    ) as Record<EventFunctionName, EventSubscriberFunction>;
     this.notifierFaults = new LambdaFaultInjection(this, 'NotifierFaultInjection', {
-      target: notifier,
+      target: this.eventFunctions.notifier,
       bucketNamePrefix: physicalName(config, 'fis'),
       removalPolicy,
     });
-    this.notifierDeadLetters = notifierDeadLetters;
 
     // ---- alarms
     alarmWhenAboveZero('ImageResizerDeadLettersAlarm', resizerDeadLetters.metricApproximateNumberOfMessagesVisible(), 'Uploads the image-resizer failed to process');
-    alarmWhenAboveZero('NotifierDeadLettersAlarm', notifierDeadLetters.metricApproximateNumberOfMessagesVisible(), 'Order events the notifier failed to process');
-    for (const [name, fn] of [['ImageResizer', imageResizer], ['Notifier', notifier]] as const) {
+    for (const [name, fn] of Object.entries(this.eventFunctions)) {
+      alarmWhenAboveZero(`${pascalCase(name)}DeadLettersAlarm`, fn.deadLetters.metricApproximateNumberOfMessagesVisible(), `Order events the ${name} failed to process`);
+    }
+    for (const [name, fn] of [['ImageResizer', imageResizer], ...Object.entries(this.eventFunctions).map(([fnName, f]) => [pascalCase(fnName), f] as const)] as const) {
       alarmWhenAboveZero(`${name}ErrorsAlarm`, fn.metricErrors({ period: Duration.minutes(5) }), `${name} invocations that failed`);
     }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { buildNotification, formatMoney } from '../../functions/notifier/notification';
 import { orderPlacedDetailSchema } from '../../functions/shared/order-events';
-import { orderPlacedDetail } from './notifier-fixtures';
+import { orderPlacedDetail } from './order-event-fixtures';
 
 describe('notifier notification', () => {
   it.each([

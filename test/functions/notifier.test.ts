@@ -4,14 +4,8 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import type { OrderPlacedDetail } from '../../functions/shared/order-events';
-import {
-  eventBridgeEnvelope,
-  FakeIdempotencyTable,
-  idempotencyKeyOf,
-  lambdaContext,
-  orderPlacedDetail,
-  sqsRecord,
-} from './notifier-fixtures';
+import { FakeIdempotencyTable, idempotencyKeyOf } from './notifier-fixtures';
+import { captureOutput, eventBridgeEnvelope, lambdaContext, orderPlacedDetail, sqsRecord } from './order-event-fixtures';
 
 const TABLE_NAME = 'notifier-idempotency';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:order-notifications';
@@ -44,12 +38,7 @@ beforeAll(() => {
 let printed: string[];
 beforeEach(() => {
   printed = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(chunk.toString());
-      return true;
-    });
-  }
+  captureOutput(printed);
   sns.reset();
   ddb.reset();
   table = new FakeIdempotencyTable(TABLE_NAME).install(ddb);

@@ -129,7 +129,7 @@ describe('calls between core APIs', () => {
       eventBusName: 'events',
       images: { catalog: 'registry/catalog:1', orders: 'registry/orders:1' },
     });
-    expect(values.services.orders.config.CATALOG_URL).toBe(`http://catalog.${values.namespace}.svc.cluster.local`);
+    expect(values.services.orders.config.CATALOG_URL).toBe('http://catalog.shop.svc.cluster.local');
     expect(values.services.catalog.config).not.toHaveProperty('CATALOG_URL');
   });
 });
@@ -156,7 +156,8 @@ describe('validateValues', () => {
     );
   });
 
-  test('rejects a namespace that is not a DNS label', () => {
-    expect(() => validateValues({ ...example, namespace: 'Shop_Front' }, 'fixture')).toThrow(invalid('namespace: must be a DNS label'));
+  test('rejects a values file without an entry for every core service', () => {
+    const onlyCatalog = { catalog: example.services.catalog };
+    expect(() => validateValues({ ...example, services: onlyCatalog }, 'fixture')).toThrow(/services\.orders: /);
   });
 });

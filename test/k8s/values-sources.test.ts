@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CORE_SERVICES } from '../../infra/config/core-services';
 import { loadConfigFromContext } from '../../infra/config/load-config';
 import type { ChartInputs } from '../../k8s/values';
 import { NOT_DEPLOYED, valuesForEnvironment, valuesFromCdkOutputs, valuesFromFile } from '../../k8s/values-sources';
@@ -64,8 +65,13 @@ describe('chart values from cdk deploy --outputs-file', () => {
 });
 
 describe('chart values from a values file', () => {
-  it('reads the shipped example', () => {
-    expect(valuesFromFile('k8s/values/example.json').namespace).toBe('shop');
+  it('reads the shipped example, which has an entry for every core service', () => {
+    expect(Object.keys(valuesFromFile('k8s/values/example.json').services).sort()).toEqual([...CORE_SERVICES].sort());
+  });
+
+  it("refuses a namespace: it is the platform's (APP_NAMESPACE), which the Pod Identity associations also name", () => {
+    const path = writeJson('values-namespace.json', { ...JSON.parse(readFileSync('k8s/values/example.json', 'utf8')), namespace: 'other' });
+    expect(() => valuesFromFile(path)).toThrow(/Unrecognized key: "namespace"/);
   });
 
   it('names a missing file', () => {
@@ -112,9 +118,8 @@ describe('chart values of an environment, before any deploy', () => {
     const path = writeJson('outputs-shape.json', { cluster: { ChartInputs: JSON.stringify(inputs) } });
     const deployed = valuesFromCdkOutputs(path);
     const reviewed = valuesOf({});
-    for (const name of ['catalog', 'orders'] as const) {
+    for (const name of CORE_SERVICES) {
       expect(Object.keys(reviewed.services[name].config).sort()).toEqual(Object.keys(deployed.services[name].config).sort());
     }
-    expect(reviewed.namespace).toBe(deployed.namespace);
   });
 });
