@@ -9,6 +9,7 @@ import { ClusterStack } from './stacks/cluster-stack';
 import { CostGuardrailsStack } from './stacks/cost-guardrails-stack';
 import { DataStack } from './stacks/data-stack';
 import { FunctionsStack } from './stacks/functions-stack';
+import { GitHubDeployRoleStack } from './stacks/github-deploy-role-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 
@@ -23,12 +24,18 @@ export interface Platform {
   readonly chaos: ChaosStack;
 }
 
+/** Stacks that exist only when the config asks for them (absent keys, not undefined values). */
+export interface OptionalStacks {
+  /** The roles the fork's GitHub Actions assume (config.github, `-c githubRepository=<owner>/<name>`). */
+  readonly githubDeploy?: GitHubDeployRoleStack;
+}
+
 /**
  * Creates every stack of one environment in `app`. Stacks are environment-agnostic (no account or
  * region), so synthesis needs no credentials and no lookups; `cdk deploy` picks the account and region
  * of the caller's AWS profile.
  */
-export function createPlatform(app: App, config: EnvironmentConfig): Platform {
+export function createPlatform(app: App, config: EnvironmentConfig): Platform & OptionalStacks {
   const stackName = (concern: string) => physicalName(config, concern);
   // An environment that retains its data cannot be deleted by a stray `cdk destroy` either: a partial
   // delete would take the node pool, node role and security groups from under a retained cluster.
@@ -78,6 +85,15 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
     description: 'AWS FIS experiment templates: orders pods deleted, catalog outage, notifier invocation errors',
   });
 
+  const githubDeploy =
+    config.github &&
+    new GitHubDeployRoleStack(app, stackName('github-deploy'), {
+      config,
+      github: config.github,
+      terminationProtection,
+      description: 'The roles GitHub Actions assume through OIDC to diff and deploy this environment',
+    });
+
   // Every function logs to a group its stack owns, CDK's own handlers included: nothing outlives `cdk destroy`.
   for (const stack of [network, data, functions, cluster, costGuardrails, observability]) {
     ownLogGroupsForEveryFunction(stack, { retention: config.logRetentionDays, removalPolicy: removalPolicyOf(config) });
@@ -88,5 +104,5 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform {
   Tags.of(app).add('environment', config.name);
   Tags.of(app).add('owner', config.owner);
 
-  return { network, data, functions, cluster, costGuardrails, observability, chaos };
+  return { network, data, functions, cluster, costGuardrails, observability, chaos, ...(githubDeploy && { githubDeploy }) };
 }

@@ -32,6 +32,21 @@ const iamRoleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: 'must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/Admin' });
 
+/**
+ * A GitHub repository as `<owner>/<name>`: it becomes part of the `sub` claim the deploy roles trust
+ * (`repo:<owner>/<name>:...`), so anything else (a URL, a `:` or a wildcard) is refused rather than
+ * trusted. Owner: letters, digits and inner hyphens, up to 39; name: letters, digits, `.`, `_`, `-`.
+ */
+const notARepository = 'must be a GitHub repository as <owner>/<name>, e.g. octo-org/hybrid-platform';
+const githubRepository = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required with github.oidcProviderArn: add -c githubRepository=<owner>/<name>' : notARepository) })
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/, { message: notARepository });
+
+/** GitHub's provider, not any OIDC provider of the account: the roles trust the claims of GitHub's tokens. */
+const githubOidcProviderArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, {
+  message: "must be the ARN of the account's GitHub OIDC provider, e.g. arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+});
+
 const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days)), {
   message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
 });
@@ -87,6 +102,12 @@ export const environmentConfigSchema = z
       alertEmail: z.email({ message: 'must be an e-mail address' }),
     }),
     logRetentionDays,
+    /**
+     * The GitHub repository whose Actions workflows deploy this environment (through OIDC, no stored
+     * keys). Optional: without it there is no deploy-role stack. An account holds one GitHub OIDC
+     * provider; give `oidcProviderArn` when it already has one (another environment's, say).
+     */
+    github: z.strictObject({ repository: githubRepository, oidcProviderArn: githubOidcProviderArn.optional() }).optional(),
     /** `destroy`: `cdk destroy` removes everything, data included. `retain`: data stores survive stack deletion. */
     removalPolicy: z.enum(['destroy', 'retain'], { message: 'must be one of destroy, retain' }),
   })

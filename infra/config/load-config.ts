@@ -22,6 +22,8 @@ export const CONTEXT_OVERRIDES = {
   adminRoleArn: ['cluster', 'adminRoleArn'],
   budgetEmail: ['budget', 'alertEmail'],
   apiCertificateArn: ['cluster', 'apiCertificateArn'],
+  githubRepository: ['github', 'repository'],
+  githubOidcProviderArn: ['github', 'oidcProviderArn'],
 } as const satisfies Record<string, readonly string[]>;
 
 type ContextKey = keyof typeof CONTEXT_OVERRIDES;
@@ -110,6 +112,7 @@ function fromContextString(value: unknown): unknown {
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, target);
+  // An optional section (github) is created by the first of its keys.
+  const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => (node[key] ??= {}) as Record<string, unknown>, target);
   parent[path[path.length - 1]] = value;
 }

@@ -3,7 +3,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { FirstDeployChecks } from '../../infra/nag/first-deploy-checks';
+import { GitHubDeployRoleStack } from '../../infra/stacks/github-deploy-role-stack';
 import { buildPlatform, ENVIRONMENT_NAMES } from './platform-fixture';
 import { quietly } from './quietly';
 import { testApp } from './test-app';
@@ -61,6 +63,23 @@ describe.each(ENVIRONMENT_NAMES)('AWS Solutions and first-deploy checks over the
 
   it('keeps the README count of acknowledgements true', () => {
     expect(acknowledgements).toHaveLength(readmeCount(env));
+  });
+});
+
+// Not part of the shipped environments (it exists only with -c githubRepository): checked on its own,
+// with the provider created and imported.
+describe.each([
+  ['creates', {}],
+  ['imports', { githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' }],
+])('AWS Solutions and first-deploy checks over the GitHub deploy-role stack that %s the OIDC provider', (_case, context: Record<string, string>) => {
+  const config = loadEnvironmentConfig((key) => ({ githubRepository: 'octo-org/hybrid-platform', ...context })[key]);
+  const app = testApp();
+  new GitHubDeployRoleStack(app, 'GitHubDeploy', { config, github: config.github! });
+  const report = synthWithNag(app);
+
+  it('leaves no finding, and acknowledges none', () => {
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    expect(acknowledgementsIn(app)).toEqual([]);
   });
 });
 

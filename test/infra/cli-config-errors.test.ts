@@ -63,6 +63,13 @@ describe('bad configuration, as the CDK app and both scripts report it', () => {
     expect(status.stderr).not.toMatch(/Too small|characters/);
   });
 
+  it('names the GitHub repository key and the form it takes, without a stack trace', () => {
+    const status = exitStatusOfRun(() => loadConfigFromContext({ githubRepository: 'https://github.com/octo-org/app' }));
+    expect(status.exitCode).toBe(1);
+    expect(status.stderr).toContain('github.repository (from -c githubRepository): must be a GitHub repository as <owner>/<name>, e.g. octo-org/hybrid-platform');
+    expect(status.stderr).not.toMatch(STACK_TRACE);
+  });
+
   it('exits 1 on a -c flag that is not key=value', () => {
     expect(exitStatusOfRun(() => contextFromFlags(['prod']))).toEqual({ exitCode: 1, stderr: '-c prod: expected <key>=<value>, e.g. -c env=prod' });
   });

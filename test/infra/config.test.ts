@@ -90,6 +90,41 @@ describe('environment configuration', () => {
     expect(load({ owner: '   ' })).toThrow(/owner \(from -c owner\): must not be empty/);
   });
 
+  it('has no GitHub repository, and so no deploy-role stack, unless one is given', () => {
+    expect(load({})().github).toBeUndefined();
+  });
+
+  it('accepts a GitHub repository as <owner>/<name>, and an existing GitHub OIDC provider', () => {
+    const oidcProviderArn = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+    expect(load({ githubRepository: 'octo-org/hybrid-platform' })().github).toEqual({ repository: 'octo-org/hybrid-platform' });
+    expect(load({ githubRepository: 'a/b.c_d-e', githubOidcProviderArn: oidcProviderArn })().github).toEqual({ repository: 'a/b.c_d-e', oidcProviderArn });
+  });
+
+  it.each(['hybrid-platform', 'https://github.com/octo-org/hybrid-platform', 'octo-org/hybrid-platform/main', 'octo-org/*', 'octo-org/app:ref:refs/heads/main', '-octo/app', 'octo-org/..', '123'])(
+    'rejects the GitHub repository %j, naming the key and the form it takes',
+    (githubRepository) => {
+      expect(load({ githubRepository })).toThrow(
+        new ConfigError(
+          'Invalid configuration for environment "sandbox" (infra/config/environments.ts):\n' +
+            '  - github.repository (from -c githubRepository): must be a GitHub repository as <owner>/<name>, e.g. octo-org/hybrid-platform',
+        ),
+      );
+    },
+  );
+
+  it('rejects an OIDC provider that is not GitHub\'s, naming the key', () => {
+    expect(load({ githubRepository: 'octo-org/app', githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/gitlab.com' })).toThrow(
+      /github\.oidcProviderArn \(from -c githubOidcProviderArn\): must be the ARN of the account's GitHub OIDC provider, e.g\. arn:aws:iam::123456789012:oidc-provider\/token\.actions\.githubusercontent\.com/,
+    );
+    expect(load({ githubRepository: 'octo-org/app', githubOidcProviderArn: 'token.actions.githubusercontent.com' })).toThrow(/github\.oidcProviderArn \(from -c githubOidcProviderArn\)/);
+  });
+
+  it('rejects an OIDC provider without a repository, saying which key to add', () => {
+    expect(load({ githubOidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com' })).toThrow(
+      /github\.repository: is required with github\.oidcProviderArn: add -c githubRepository=<owner>\/<name>/,
+    );
+  });
+
   it('reports every bad key at once', () => {
     const error = errorOf(load({ vpcCidr: 'nope', budgetEmail: 'nope' }));
     expect(error.message).toMatch(/network\.cidr/);
@@ -120,6 +155,8 @@ describe('context keys', () => {
     ['budgetEmial', 'budgetEmail'],
     ['kubernetesVerison', 'kubernetesVersion'],
     ['apiCertificateArns', 'apiCertificateArn'],
+    ['githubRepositry', 'githubRepository'],
+    ['githubOidcProviderARN', 'githubOidcProviderArn'],
   ])('suggests %s -> %s', (typo, meant) => {
     expect(loadAll({ [typo]: 'x' })).toThrow(`unknown context key "${typo}"; did you mean "${meant}"?`);
   });
@@ -127,7 +164,7 @@ describe('context keys', () => {
   it('lists the allowed keys when an unknown key is close to none of them', () => {
     expect(loadAll({ region: 'eu-west-1' })).toThrow(
       new ConfigError(
-        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
+        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
       ),
     );
   });
@@ -153,7 +190,18 @@ describe('context keys', () => {
   });
 
   it('counts as ours exactly env and the overrides, none of which looks like a CDK key', () => {
-    expect(CONTEXT_KEYS).toEqual(['env', 'owner', 'vpcCidr', 'natGateways', 'kubernetesVersion', 'adminRoleArn', 'budgetEmail', 'apiCertificateArn']);
+    expect(CONTEXT_KEYS).toEqual([
+      'env',
+      'owner',
+      'vpcCidr',
+      'natGateways',
+      'kubernetesVersion',
+      'adminRoleArn',
+      'budgetEmail',
+      'apiCertificateArn',
+      'githubRepository',
+      'githubOidcProviderArn',
+    ]);
     expect(CONTEXT_KEYS.filter(isCdkContextKey)).toEqual([]);
   });
 
