@@ -5,6 +5,7 @@ export { BODY_LIMIT_BYTES } from './http';
 export { ID_PATTERN, idSchema } from './ids';
 export { runMigrations, type Migration } from './migrations';
 export { OPENAPI_PATH } from './openapi';
+export { openApiDocumentOf } from './openapi-document';
 export {
   defineService,
   runMain,
