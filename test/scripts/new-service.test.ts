@@ -36,7 +36,7 @@ function treeDigest(root: string): string {
 
 function run(cwd: string, command: string, args: string[]): SpawnSyncReturns<string> {
   // No NODE_OPTIONS from jest's worker; the inner jest reuses this run's PostgreSQL (TEST_DATABASE_URL) when there is one.
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_OPTIONS;
   delete env.JEST_WORKER_ID;
   return spawnSync(command, args, { cwd, encoding: 'utf8', env, timeout: 300_000 });
