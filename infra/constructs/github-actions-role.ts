@@ -30,6 +30,12 @@ export interface GitHubActionsRoleProps {
   readonly subject: string;
   /** The CDK bootstrap roles (of this account and region) it may assume: its only permission. */
   readonly bootstrapRoles: readonly BootstrapRole[];
+  /**
+   * How long the job's credentials last. The CLI renews its bootstrap-role sessions (1 h each, the
+   * limit of a chained role) from these, so this bounds the whole job: a first deploy of the platform
+   * takes 35-45 minutes plus installs and image builds.
+   */
+  readonly maxSessionDuration: Duration;
   readonly description: string;
 }
 
@@ -53,9 +59,7 @@ export class GitHubActionsRole extends Construct {
           [`${GITHUB_OIDC_ISSUER}:sub`]: `repo:${props.repository}:${props.subject}`,
         },
       }),
-      // The longest a deploy may hold its credentials, and the most a role chain (this role, then a
-      // bootstrap role) allows anyway.
-      maxSessionDuration: Duration.hours(1),
+      maxSessionDuration: props.maxSessionDuration,
       inlinePolicies: {
         AssumeCdkBootstrapRoles: new iam.PolicyDocument({
           statements: [

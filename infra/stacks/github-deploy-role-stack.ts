@@ -1,8 +1,14 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { GITHUB_OIDC_ISSUER, GitHubActionsRole, STS_AUDIENCE } from '../constructs/github-actions-role';
+
+/**
+ * The longest a deploy job may hold its credentials: a first deploy (35-45 min), with npm ci and the
+ * image builds, must not outlive them (.github/workflows/deploy.yml asks for this and times out before).
+ */
+export const DEPLOY_SESSION = Duration.hours(3);
 
 export interface GitHubDeployRoleStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -22,8 +28,10 @@ export interface GitHubDeployRoleStackProps extends StackProps {
  *     bootstrap roles `cdk deploy` uses.
  *   - DiffRole, for the diff job of .github/workflows/pull-request.yml (`sub` `repo:<owner>/<name>:pull_request`),
  *     which runs the pull request's code: `npm ci` scripts and the app itself. It may assume only the
- *     lookup role (read-only, no KMS decrypt), which `cdk diff --method=template` needs; with the
- *     deploy role a pull request could deploy anything. Pull requests from forks get no OIDC token.
+ *     lookup role, which `cdk diff --method=template` needs; with the deploy role a pull request could
+ *     deploy anything. Read-only is still a lot: the lookup role has ReadOnlyAccess, i.e. logs, S3
+ *     objects and table items not encrypted with a customer key (README, CI/CD for your fork).
+ *     Pull requests from forks get no OIDC token.
  */
 export class GitHubDeployRoleStack extends Stack {
   readonly deployRole: iam.Role;
@@ -37,12 +45,16 @@ export class GitHubDeployRoleStack extends Stack {
     const provider = oidcProviderArn
       ? iam.OidcProviderNative.fromOidcProviderArn(this, 'GitHubOidcProvider', oidcProviderArn)
       : new iam.OidcProviderNative(this, 'GitHubOidcProvider', { url: `https://${GITHUB_OIDC_ISSUER}`, clientIds: [STS_AUDIENCE] });
+    // Others may import it by then: destroying this stack must not cut their GitHub Actions off. It
+    // stays in the account (README, Destroy); delete it by hand when nothing uses it.
+    if (provider instanceof iam.OidcProviderNative) provider.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     this.deployRole = new GitHubActionsRole(this, 'DeployRole', {
       provider,
       repository,
       subject: `environment:${props.config.name}`,
       bootstrapRoles: ['deploy', 'file-publishing', 'image-publishing', 'lookup'],
+      maxSessionDuration: DEPLOY_SESSION,
       description: `GitHub Actions of ${repository}, environment ${props.config.name}: cdk deploy through the CDK bootstrap roles`,
     }).role;
     this.diffRole = new GitHubActionsRole(this, 'DiffRole', {
@@ -50,6 +62,7 @@ export class GitHubDeployRoleStack extends Stack {
       repository,
       subject: 'pull_request',
       bootstrapRoles: ['lookup'],
+      maxSessionDuration: Duration.hours(1),
       description: `GitHub Actions of ${repository}, pull requests: cdk diff through the CDK bootstrap lookup role`,
     }).role;
 

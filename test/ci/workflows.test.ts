@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEPLOY_SESSION } from '../../infra/stacks/github-deploy-role-stack';
 import {
   accessKeyInputs,
   deployConcurrencyProblems,
@@ -77,6 +78,14 @@ describe('the workflow files', () => {
   ])('%s skips its %s job until the fork has set %s', (name, job, variable) => {
     const { if: condition } = byName(name).workflow.jobs[job] as { if?: string };
     expect(condition).toContain(`${variable} != ''`);
+  });
+
+  it('gives the deploy job credentials that outlast its timeout and that the deploy role grants', () => {
+    const deploy = byName('deploy.yml').workflow.jobs.deploy as { 'timeout-minutes'?: number; steps: { uses?: string; with?: Record<string, unknown> }[] };
+    const credentials = deploy.steps.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    const seconds = Number(credentials?.with?.['role-duration-seconds']);
+    expect(seconds).toBe(DEPLOY_SESSION.toSeconds());
+    expect(deploy['timeout-minutes']! * 60).toBeLessThan(seconds);
   });
 
   it('skips the diff for pull requests from other repositories, which get no OIDC token', () => {
