@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadEnvironmentConfig } from '../../infra/config/load-config';
+import { PROJECT } from '../../infra/config/naming';
 import { GitHubDeployRoleStack } from '../../infra/stacks/github-deploy-role-stack';
 import { buildPlatform } from './platform-fixture';
 import { testApp } from './test-app';
@@ -41,9 +42,13 @@ describe('the GitHub deploy-role stack', () => {
   const roles = rolesOf(template);
   const providerRef = { Ref: Object.keys(template.findResources('AWS::IAM::OIDCProvider'))[0] };
 
-  it("creates GitHub's OIDC provider, for the STS audience only", () => {
+  it("creates GitHub's OIDC provider, for the STS audience only, and keeps it on destroy (other environments may import it)", () => {
     template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
-    template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'] });
+    template.hasResource('AWS::IAM::OIDCProvider', {
+      Properties: { Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'] },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('has exactly two roles: one to deploy, one to diff', () => {
@@ -85,8 +90,9 @@ describe('the GitHub deploy-role stack', () => {
     for (const role of Object.values(roles)) expect(role.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('limits sessions to one hour', () => {
-    for (const role of Object.values(roles)) expect(role.MaxSessionDuration).toBe(3600);
+  it('lets a deploy hold its credentials for 3 hours (a first deploy with its installs and image builds), a diff for one', () => {
+    expect(roles.DeployRole.MaxSessionDuration).toBe(3 * 3600);
+    expect(roles.DiffRole.MaxSessionDuration).toBe(3600);
   });
 
   it('outputs the role ARNs the repository variables take', () => {
@@ -114,7 +120,7 @@ describe('the GitHub deploy-role stack', () => {
 });
 
 describe('the platform and the GitHub deploy-role stack', () => {
-  const STACK_NAME = 'hybrid-platform-sandbox-github-deploy';
+  const STACK_NAME = `${PROJECT}-sandbox-github-deploy`;
 
   it('creates it, named after the environment, when a repository is configured', () => {
     const { app, platform } = buildPlatform('sandbox', { githubRepository: REPOSITORY });
