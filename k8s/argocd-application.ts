@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { PROJECT } from '../infra/config/naming';
 
 export interface ArgoCdApplicationProps {
   /** Git URL of your fork, e.g. https://github.com/you/hybrid-platform.git */
@@ -21,7 +22,7 @@ export function addArgoCdApplication(scope: Construct, props: ArgoCdApplicationP
   new ApiObject(chart, 'Application', {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name: 'hybrid-platform', namespace: 'argocd' },
+    metadata: { name: PROJECT, namespace: 'argocd' },
     spec: {
       project: 'default',
       source: { repoURL: props.repoUrl, targetRevision: props.revision, path: props.path, directory: { recurse: false } },

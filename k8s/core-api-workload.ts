@@ -1,8 +1,14 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PROJECT } from '../infra/config/naming';
 import { kplus } from './kplus';
 
-/** Labels by which the platform chart's NetworkPolicies let traffic through (see platform-chart.ts). */
+/**
+ * Labels by which the platform chart's NetworkPolicies let traffic through (see platform-chart.ts).
+ * Their prefix is a namespace for label keys, which Kubernetes expects to be a DNS domain, not the
+ * project's name: it does not follow PROJECT, since a fork's name is no domain it owns. Pods and
+ * policies both read the keys from here, so a fork that owns a domain changes them in this one place.
+ */
 export const TRAFFIC_LABELS = {
   /** Pods that the load balancer may reach on their HTTP port. */
   fromLoadBalancer: 'hybrid-platform.dev/ingress-from-load-balancer',
@@ -72,7 +78,7 @@ export class CoreApiWorkload extends Construct {
     const port = HTTP_PORT;
     const labels = {
       [API_NAME_LABEL]: props.name,
-      'app.kubernetes.io/part-of': 'hybrid-platform',
+      'app.kubernetes.io/part-of': PROJECT,
       [TRAFFIC_LABELS.fromLoadBalancer]: String(props.publicPathPrefix !== undefined),
       [TRAFFIC_LABELS.toDatabase]: String(props.usesDatabase ?? true),
     };

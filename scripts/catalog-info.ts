@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '../functions/shared/thumbnail-contract';
 import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, type CoreServiceDefinition, type CoreServiceGrant } from '../infra/config/core-services';
 import { EVENT_FUNCTIONS, type EventFunctionDefinition, type EventFunctionGrant } from '../infra/config/event-functions';
+import { PROJECT } from '../infra/config/naming';
 import { API_NAME_LABEL } from '../k8s/core-api-workload';
 import { ConfigError, openApiDocumentOf, type AnyServiceDefinition } from '../services/kit';
 import { exitOnUserError, parseArguments } from './cli-args';
@@ -23,9 +24,9 @@ import { DEV_SERVICES } from './dev';
  * test/scripts/catalog-info.test.ts keeps the committed files in step and validates every entity.
  */
 
-/** Who owns every entity, and the system they form: what a fork changes. */
+/** Who owns every entity (what a fork changes), and the system they form: the project. */
 export const CATALOG_OWNER = 'group:platform-team';
-export const CATALOG_SYSTEM = 'hybrid-platform';
+export const CATALOG_SYSTEM = PROJECT;
 
 const ROOT = resolve(__dirname, '..');
 const USAGE = 'usage: tsx scripts/catalog-info.ts [--check]';

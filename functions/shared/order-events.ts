@@ -10,6 +10,13 @@ import { parseTraceparent } from '../../services/kit/trace-context';
  * through its outbox relay) and the consumers (functions/notifier). Change them here, in one place,
  * and both sides are type-checked against the change.
  */
+/**
+ * Deliberately not derived from PROJECT (infra/config/naming.ts), so it keeps this value in a renamed
+ * fork: naming.ts imports aws-cdk-lib, which must stay out of the function bundles and the service
+ * images. It only has to be one value that the producer, the rule (infra/constructs/event-subscriber.ts)
+ * and the consumers agree on, and all three read it from here; the events travel on the environment's
+ * own bus (`<project>-<env>-events`), so the source needs no project name to be told apart.
+ */
 export const ORDER_EVENTS_SOURCE = 'hybrid-platform.orders';
 export const ORDER_PLACED = 'OrderPlaced';
 /** Every detail-type the orders service publishes: what an event function may subscribe to. */

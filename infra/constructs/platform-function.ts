@@ -5,6 +5,7 @@ import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { pascalCase, PROJECT } from '../config/naming';
 import { bundledCode, FUNCTION_BUNDLING } from './function-bundling';
 
 const REPO_ROOT = join(__dirname, '../..');
@@ -20,8 +21,8 @@ export interface PlatformFunctionProps extends Omit<lambda.FunctionOptions, 'arc
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The CloudWatch namespace of every function's Powertools metrics. */
-export const METRICS_NAMESPACE = 'HybridPlatform';
+/** The CloudWatch namespace of every function's Powertools metrics: the project's, e.g. `HybridPlatform`. */
+export const METRICS_NAMESPACE = pascalCase(PROJECT);
 
 /**
  * The house defaults for every Lambda function, carried once: the newest Node.js runtime on arm64

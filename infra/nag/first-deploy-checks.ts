@@ -1,6 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, type IApplyRule, type NagPackProps } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { pascalCase, PROJECT } from '../config/naming';
 import { AlarmTopicKeyUsableByCloudWatch } from './rules/alarm-topic-key-usable-by-cloudwatch';
 import { FunctionLogGroupWithRetention } from './rules/function-log-group-with-retention';
 import { FunctionNotInClusterSecurityGroup } from './rules/function-not-in-cluster-security-group';
@@ -10,8 +11,9 @@ import { NetworkPoliciesEnforced } from './rules/network-policies-enforced';
 import { WorkloadAfterPodIdentity } from './rules/workload-after-pod-identity';
 
 /**
- * What each rule reports. NagPack names a finding `HybridPlatform-<rule function's name>`, followed
- * by `[<finding>]` for rules that report several per resource; acknowledge findings by that exact id.
+ * What each rule reports. NagPack names a finding `<pack>-<rule function's name>`, the pack being
+ * the project's name in PascalCase (`HybridPlatform-ImagesFromAssetOrDigest`), followed by
+ * `[<finding>]` for rules that report several per resource; acknowledge findings by that exact id.
  */
 const RULES: Pick<IApplyRule, 'rule' | 'info' | 'explanation'>[] = [
   {
@@ -79,7 +81,7 @@ const RULES: Pick<IApplyRule, 'rule' | 'info' | 'explanation'>[] = [
  * deploy that CloudFormation reports as a success, so that a fork cannot regress it silently.
  */
 export class FirstDeployChecks extends NagPack {
-  readonly name = 'HybridPlatform';
+  readonly name = pascalCase(PROJECT);
 
   constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { PROJECT } from '../../infra/config/naming';
 import { FaultInjectionExperiment } from '../../infra/constructs/fault-injection-experiment';
 import { platformOf } from './platform-fixture';
 import { testApp } from './test-app';
@@ -62,7 +63,7 @@ describe('chaos stack', () => {
     });
     expect(template('OrdersPodDelete').Properties.Actions.DeletePods.Parameters).not.toHaveProperty('gracePeriodSeconds');
     for (const experiment of EKS_EXPERIMENTS) {
-      expect(template(experiment).Properties.Targets.Pods.Parameters.clusterIdentifier).toEqual(outputOf('hybrid-platform-sandbox-cluster', /^PublishOutputRefCluster/));
+      expect(template(experiment).Properties.Targets.Pods.Parameters.clusterIdentifier).toEqual(outputOf(`${PROJECT}-sandbox-cluster`, /^PublishOutputRefCluster/));
     }
   });
 
@@ -78,7 +79,7 @@ describe('chaos stack', () => {
 
   it("fails half of the notifier's invocations for 5 minutes, before its handler runs", () => {
     expect(template('NotifierInvocationErrors').Properties).toMatchObject({
-      Targets: { Notifier: { ResourceType: 'aws:lambda:function', SelectionMode: 'ALL', ResourceArns: [outputOf('hybrid-platform-sandbox-functions', /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/)] } },
+      Targets: { Notifier: { ResourceType: 'aws:lambda:function', SelectionMode: 'ALL', ResourceArns: [outputOf(`${PROJECT}-sandbox-functions`, /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/)] } },
       Actions: {
         FailInvocations: {
           ActionId: 'aws:lambda:invocation-error',
@@ -92,7 +93,7 @@ describe('chaos stack', () => {
   it('stops every experiment on the steady-state alarm of the observability stack', () => {
     for (const experiment of EXPERIMENTS) {
       expect(template(experiment).Properties.StopConditions).toEqual([
-        { Source: 'aws:cloudwatch:alarm', Value: outputOf('hybrid-platform-sandbox-observability', /^PublishOutputFnGetAttSteadyState/) },
+        { Source: 'aws:cloudwatch:alarm', Value: outputOf(`${PROJECT}-sandbox-observability`, /^PublishOutputFnGetAttSteadyState/) },
       ]);
     }
   });
@@ -132,7 +133,7 @@ describe('chaos stack', () => {
     for (const experiment of EKS_EXPERIMENTS) {
       expect(wildcardActions(experiment)).toEqual(['ec2:DescribeSubnets', 'logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy', 'tag:GetResources']);
       expect(statementsOf(experiment).filter((statement) => statement.Resource !== '*')).toEqual([
-        { Action: 'eks:DescribeCluster', Effect: 'Allow', Resource: outputOf('hybrid-platform-sandbox-cluster', /^PublishOutputFnGetAttCluster[0-9A-F]{8}Arn/) },
+        { Action: 'eks:DescribeCluster', Effect: 'Allow', Resource: outputOf(`${PROJECT}-sandbox-cluster`, /^PublishOutputFnGetAttCluster[0-9A-F]{8}Arn/) },
       ]);
     }
   });
@@ -143,9 +144,9 @@ describe('chaos stack', () => {
       {
         Action: ['s3:DeleteObject', 's3:PutObject'],
         Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-fis-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] },
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] },
       },
-      { Action: 'lambda:GetFunction', Effect: 'Allow', Resource: outputOf('hybrid-platform-sandbox-functions', /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/) },
+      { Action: 'lambda:GetFunction', Effect: 'Allow', Resource: outputOf(`${PROJECT}-sandbox-functions`, /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/) },
     ]);
   });
 
@@ -205,9 +206,9 @@ describe('chaos stack', () => {
         .flatMap(({ path, data }) => Object.entries(data as unknown as Record<string, string>).filter(([id]) => id === 'Annotation::AwsSolutions-IAM5[Resource::*]').map(([, reason]) => [path, reason])),
     );
     for (const experiment of EXPERIMENTS) {
-      expect(reasons[`/hybrid-platform-sandbox-chaos/${experiment}/Role`]).toMatch(new RegExp(`: ${wildcardActions(experiment).join(', ')}\\.$`));
+      expect(reasons[`/${PROJECT}-sandbox-chaos/${experiment}/Role`]).toMatch(new RegExp(`: ${wildcardActions(experiment).join(', ')}\\.$`));
     }
-    expect(reasons['/hybrid-platform-sandbox-chaos/NotifierInvocationErrors/Role']).not.toContain('ec2:DescribeSubnets');
+    expect(reasons[`/${PROJECT}-sandbox-chaos/NotifierInvocationErrors/Role`]).not.toContain('ec2:DescribeSubnets');
   });
 });
 
@@ -215,7 +216,7 @@ describe('the notifier as a target of FIS Lambda actions (functions stack)', () 
   const sandbox = platformOf('sandbox').template('functions');
   const prod = platformOf('prod').template('functions');
   const notifier = () => resourceOf(sandbox, 'AWS::Lambda::Function', 'Notifier');
-  const configurationFolder = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-fis-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] };
+  const configurationFolder = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] };
 
   it("runs the FIS extension for arm64 as a layer, whose ARN CloudFormation reads from AWS's SSM public parameter in the deploy region", () => {
     const [layer] = notifier().Properties.Layers;
@@ -228,7 +229,7 @@ describe('the notifier as a target of FIS Lambda actions (functions stack)', () 
   it('points the extension at the configuration folder and wraps the runtime with it', () => {
     expect(notifier().Properties.Environment.Variables).toMatchObject({
       AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
-      AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-fis-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/']] },
+      AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/']] },
     });
   });
 

@@ -1,6 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROJECT } from '../../infra/config/naming';
 import { buildPlatform, platformOf } from './platform-fixture';
 
 /** The Kubernetes objects a kubectl-provider resource applies; CloudFormation values become "<cfn>". */
@@ -65,7 +66,7 @@ describe('cluster stack', () => {
     sandbox.hasResourceProperties('AWS::EKS::Cluster', {
       Logging: { ClusterLogging: { EnabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((type) => ({ Type: type })) } },
     });
-    sandbox.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/eks/hybrid-platform-sandbox-cluster/cluster', RetentionInDays: 7 });
+    sandbox.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/eks/${PROJECT}-sandbox-cluster/cluster`, RetentionInDays: 7 });
   });
 
   it('ships a kubectl provider with the kubectl layer for the charts', () => {
@@ -142,11 +143,11 @@ describe('cluster stack', () => {
       Effect: 'Allow',
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       Resource: {
-        'Fn::GetStackOutput': Match.objectLike({ StackName: 'hybrid-platform-sandbox-data', OutputName: Match.stringLikeRegexp('DatabaseSecretAttachment') }),
+        'Fn::GetStackOutput': Match.objectLike({ StackName: `${PROJECT}-sandbox-data`, OutputName: Match.stringLikeRegexp('DatabaseSecretAttachment') }),
       },
     };
     const uploadsObjects = (prefix: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-uploads-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, `/${prefix}*`]],
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-uploads-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, `/${prefix}*`]],
     });
     const expected: Record<string, object[]> = {
       catalog: [
@@ -156,7 +157,7 @@ describe('cluster stack', () => {
       ],
       orders: [
         databaseSecret,
-        { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'hybrid-platform-sandbox-functions' }) } },
+        { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetStackOutput': Match.objectLike({ StackName: `${PROJECT}-sandbox-functions` }) } },
       ],
     };
     for (const [service, statements] of Object.entries(expected)) {

@@ -1,5 +1,6 @@
 import { CfnResource, TagManager } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { PROJECT } from '../../infra/config/naming';
 import { buildPlatform, ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS, type SynthesizedPlatform } from './platform-fixture';
 
 /**
@@ -18,7 +19,7 @@ describe('cost guardrails', () => {
     const template = platformOf(env).template('costGuardrails');
     const subscribers = [{ SubscriptionType: 'EMAIL', Address: 'platform-team@example.com' }];
     template.hasResourceProperties('AWS::Budgets::Budget', {
-      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: amount, Unit: 'USD' }, BudgetName: `hybrid-platform-${env}-monthly` },
+      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: amount, Unit: 'USD' }, BudgetName: `${PROJECT}-${env}-monthly` },
       NotificationsWithSubscribers: [
         { Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
         { Notification: { NotificationType: 'FORECASTED', ComparisonOperator: 'GREATER_THAN', Threshold: 100, ThresholdType: 'PERCENTAGE' }, Subscribers: subscribers },
@@ -57,7 +58,7 @@ describe('cost allocation tags', () => {
     for (const { resource, tags } of resources) {
       expect([resource.node.path, tags.tagValues()]).toEqual([
         resource.node.path,
-        expect.objectContaining({ project: 'hybrid-platform', environment: env, owner: 'platform-team' }),
+        expect.objectContaining({ project: PROJECT, environment: env, owner: 'platform-team' }),
       ]);
     }
   });

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { PROJECT } from '../../infra/config/naming';
 import { platformOf } from './platform-fixture';
 
 describe('data stack', () => {
@@ -51,6 +52,6 @@ describe('data stack', () => {
 
   it('ships PostgreSQL logs to a log group with the environment retention', () => {
     sandbox.hasResourceProperties('AWS::RDS::DBCluster', { EnableCloudwatchLogsExports: ['postgresql'] });
-    sandbox.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/rds/cluster/hybrid-platform-sandbox-db/postgresql', RetentionInDays: 7 });
+    sandbox.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/rds/cluster/${PROJECT}-sandbox-db/postgresql`, RetentionInDays: 7 });
   });
 });

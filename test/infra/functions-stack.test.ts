@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { PROJECT } from '../../infra/config/naming';
 import { platformOf } from './platform-fixture';
 
 describe('functions stack', () => {
@@ -145,14 +146,14 @@ describe('functions stack', () => {
   });
 
   it('does not access-log the FIS configuration bucket (late logs of its polls would refill the access-log bucket on destroy), acknowledging S1 on it alone', () => {
-    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith(['hybrid-platform-sandbox-fis-'])] } } }));
+    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith([`${PROJECT}-sandbox-fis-`])] } } }));
     expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
     const acknowledged = platformOf('sandbox')
       .stack('functions')
       .findMetadataByType('aws:cdk:acknowledged-rules')
       .filter(({ data }) => Object.keys(data as object).includes('Annotation::AwsSolutions-S1'))
       .map(({ path }) => path);
-    expect(acknowledged.sort()).toEqual(['/hybrid-platform-sandbox-functions/AccessLogs', '/hybrid-platform-sandbox-functions/NotifierFaultInjection/Configurations']);
+    expect(acknowledged.sort()).toEqual([`/${PROJECT}-sandbox-functions/AccessLogs`, `/${PROJECT}-sandbox-functions/NotifierFaultInjection/Configurations`]);
   });
 
   it('lets the notifier wait up to 2 s for the FIS configuration, so preventExecution faults apply before the handler runs', () => {

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { BUSINESS_METRICS_NAMESPACE } from '../../infra/config/business-metrics';
 import { BUSINESS_METRICS } from '../../services/kit/business-metrics';
-import { apiLoadBalancerName } from '../../infra/config/naming';
+import { apiLoadBalancerName, PROJECT } from '../../infra/config/naming';
 import { buildPlatform, platformOf } from './platform-fixture';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -31,7 +31,7 @@ describe('observability stack', () => {
     it('is one composite alarm over the API 5xx rate, the API p99 latency and the outbox age, and nothing else', () => {
       sandbox.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 1);
       const [composite] = Object.values(sandbox.findResources('AWS::CloudWatch::CompositeAlarm')) as Resource[];
-      expect(composite.Properties.AlarmName).toBe('hybrid-platform-sandbox-steady-state');
+      expect(composite.Properties.AlarmName).toBe(`${PROJECT}-sandbox-steady-state`);
       const rule = JSON.stringify(composite.Properties.AlarmRule);
       const named = [...rule.matchAll(/ALARM\(\\"",\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g)].map((match) => match[1].replace(/[0-9A-F]{8}$/, ''));
       expect(named.sort()).toEqual(['ApiLatency', 'ApiServerErrors', 'OutboxStuck']);
@@ -67,7 +67,7 @@ describe('observability stack', () => {
     it("finds the ALB's metrics by the LoadBalancer dimension the cluster stack looked up after the Ingress got its address", () => {
       const dimension = alarm(sandbox, 'ApiLatency').Dimensions as { Name: string; Value: unknown }[];
       // app/<name>/<id>: the part of the ALB's ARN after ':loadbalancer/'.
-      const arn = { 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'hybrid-platform-sandbox-cluster', OutputName: expect.stringMatching(/ApiLoadBalancerLookup.*LoadBalancerArn/) }) };
+      const arn = { 'Fn::GetStackOutput': expect.objectContaining({ StackName: `${PROJECT}-sandbox-cluster`, OutputName: expect.stringMatching(/ApiLoadBalancerLookup.*LoadBalancerArn/) }) };
       expect(dimension).toEqual([{ Name: 'LoadBalancer', Value: { 'Fn::Select': [1, { 'Fn::Split': [':loadbalancer/', arn] }] } }]);
     });
 
@@ -160,7 +160,7 @@ describe('observability stack', () => {
   it('has one dashboard that names every business metric, the ALB, both functions and the database', () => {
     const dashboards = Object.values(sandbox.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
     expect(dashboards).toHaveLength(1);
-    expect(dashboards[0].Properties.DashboardName).toBe('hybrid-platform-sandbox-steady-state');
+    expect(dashboards[0].Properties.DashboardName).toBe(`${PROJECT}-sandbox-steady-state`);
     const body = JSON.stringify(dashboards[0].Properties.DashboardBody);
     for (const name of [...Object.values(BUSINESS_METRICS), 'HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'Throttles', 'ApproximateAgeOfOldestMessage', 'ServerlessDatabaseCapacity', 'DatabaseConnections']) {
       expect([name, body.includes(name)]).toEqual([name, true]);
@@ -212,7 +212,7 @@ describe('observability stack', () => {
     it('creates the Container Insights log groups first, with the environment retention, so none is left behind by cdk destroy', () => {
       for (const kind of ['application', 'dataplane', 'host', 'performance', 'prometheus']) {
         cluster.hasResourceProperties('AWS::Logs::LogGroup', {
-          LogGroupName: `/aws/containerinsights/hybrid-platform-sandbox-cluster/${kind}`,
+          LogGroupName: `/aws/containerinsights/${PROJECT}-sandbox-cluster/${kind}`,
           RetentionInDays: 7,
         });
       }
@@ -229,7 +229,7 @@ describe('observability stack', () => {
 
     it("names the cluster in the agent's Prometheus pipeline and its log group, the ClusterName the business alarms use", () => {
       const prometheus = addon().config.agent.config.logs.metrics_collected.prometheus;
-      expect(prometheus).toMatchObject({ cluster_name: 'hybrid-platform-sandbox-cluster', log_group_name: '/aws/containerinsights/hybrid-platform-sandbox-cluster/prometheus' });
+      expect(prometheus).toMatchObject({ cluster_name: `${PROJECT}-sandbox-cluster`, log_group_name: `/aws/containerinsights/${PROJECT}-sandbox-cluster/prometheus` });
       expect(alarm(sandbox, 'OutboxStuck').Dimensions).toContainEqual({ Name: 'ClusterName', Value: prometheus.cluster_name });
     });
 
@@ -239,7 +239,7 @@ describe('observability stack', () => {
 
     it('names the shared load balancer on every Ingress and looks it up by that name once the Ingress has its address', () => {
       const name = apiLoadBalancerName({ name: 'sandbox' });
-      expect(name).toBe('hybrid-platform-sandbox-api');
+      expect(name).toBe(`${PROJECT}-sandbox-api`);
       const manifests = JSON.stringify(cluster.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
       expect(manifests.match(new RegExp(`alb.ingress.kubernetes.io/load-balancer-name\\\\":\\\\"${name}`, 'g'))).toHaveLength(2);
       const [lookupId, lookup] = Object.entries(cluster.findResources('Custom::AWS')).find(([id]) => id.startsWith('ApiLoadBalancerLookup'))!;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { PROJECT } from '../../infra/config/naming';
 import { synthK8s } from '../../k8s/synth-command';
 
 const ROOT = join(__dirname, '../..');
@@ -38,12 +39,12 @@ describe('npm run synth:k8s', () => {
     const manifests = manifestsIn(join(scratch, 'prod'));
     expect(readdirSync(join(scratch, 'prod')).sort()).toEqual(['0000-platform.yaml', '0001-catalog.yaml', '0002-orders.yaml']);
     expect(JSON.stringify(manifests.filter((manifest) => manifest.kind === 'NetworkPolicy'))).toContain('"cidr":"10.20.0.0/17"');
-    expect(configMap(manifests, 'orders')).toMatchObject({ EVENT_BUS_NAME: 'hybrid-platform-prod-events' });
+    expect(configMap(manifests, 'orders')).toMatchObject({ EVENT_BUS_NAME: `${PROJECT}-prod-events` });
   });
 
   it('writes the sandbox environment without -c', () => {
     synthK8sInScratch('--out', 'sandbox');
-    expect(configMap(manifestsIn(join(scratch, 'sandbox')), 'orders')).toMatchObject({ EVENT_BUS_NAME: 'hybrid-platform-sandbox-events' });
+    expect(configMap(manifestsIn(join(scratch, 'sandbox')), 'orders')).toMatchObject({ EVENT_BUS_NAME: `${PROJECT}-sandbox-events` });
   });
 
   it('still takes a values file', () => {

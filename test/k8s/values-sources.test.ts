@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_SERVICES } from '../../infra/config/core-services';
 import { loadConfigFromContext } from '../../infra/config/load-config';
+import { PROJECT } from '../../infra/config/naming';
 import type { ChartInputs } from '../../k8s/values';
 import { NOT_DEPLOYED, valuesForEnvironment, valuesFromCdkOutputs, valuesFromFile } from '../../k8s/values-sources';
 
@@ -96,9 +97,9 @@ describe('chart values of an environment, before any deploy', () => {
 
   it('names the event bus, the uploads bucket and the database after the environment', () => {
     const { orders, catalog } = valuesOf({ env: 'prod' }).services;
-    expect(orders.config.EVENT_BUS_NAME).toBe('hybrid-platform-prod-events');
-    expect(catalog.config.UPLOADS_BUCKET).toBe('hybrid-platform-prod-uploads-123456789012-us-east-1');
-    expect(catalog.config.DATABASE_HOST).toBe('hybrid-platform-prod-db.cluster-not-deployed.us-east-1.rds.amazonaws.com');
+    expect(orders.config.EVENT_BUS_NAME).toBe(`${PROJECT}-prod-events`);
+    expect(catalog.config.UPLOADS_BUCKET).toBe(`${PROJECT}-prod-uploads-123456789012-us-east-1`);
+    expect(catalog.config.DATABASE_HOST).toBe(`${PROJECT}-prod-db.cluster-not-deployed.us-east-1.rds.amazonaws.com`);
   });
 
   it('gives the load balancer the certificate of -c apiCertificateArn, and none without it', () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { PROJECT } from '../../infra/config/naming';
 import { parseNewServiceArguments, planScaffold, ScaffoldError } from '../../scripts/new-service';
 
 const ROOT = join(__dirname, '../..');
@@ -138,7 +139,7 @@ describe('npm run new-service: a scaffolded API and function synthesize and pass
     const synth = run(copy, 'npm', ['run', 'synth']);
     expect({ status: synth.status, output: output(synth) }).toMatchObject({ status: 0 });
     expect(readFileSync(join(copy, 'dist/k8s/0003-widgets.yaml'), 'utf8')).toMatch(/path: \/widgets/);
-    const functions = JSON.parse(readFileSync(join(copy, 'cdk.out/hybrid-platform-sandbox-functions.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const functions = JSON.parse(readFileSync(join(copy, `cdk.out/${PROJECT}-sandbox-functions.template.json`), 'utf8')) as { Resources: Record<string, { Type: string }> };
     const stockAlerts = Object.entries(functions.Resources).filter(([id]) => id.startsWith('StockAlerts')).map(([, resource]) => resource.Type);
     expect(stockAlerts).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::Lambda::EventSourceMapping', 'AWS::CloudWatch::Alarm']));
 

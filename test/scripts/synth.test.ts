@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROJECT } from '../../infra/config/naming';
 
 const ROOT = join(__dirname, '../..');
 
@@ -27,14 +28,14 @@ describe('npm run synth -- -c env=prod', () => {
     expect(result.status === 0 ? 0 : result.stderr).toBe(0);
 
     const templates = readdirSync(cdkOut).filter((file) => file.endsWith('.template.json'));
-    expect(templates.sort()).toEqual(['chaos', 'cluster', 'cost-guardrails', 'data', 'functions', 'network', 'observability'].map((concern) => `hybrid-platform-prod-${concern}.template.json`));
-    const network = JSON.parse(readFileSync(join(cdkOut, 'hybrid-platform-prod-network.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { CidrBlock?: string } }> };
+    expect(templates.sort()).toEqual(['chaos', 'cluster', 'cost-guardrails', 'data', 'functions', 'network', 'observability'].map((concern) => `${PROJECT}-prod-${concern}.template.json`));
+    const network = JSON.parse(readFileSync(join(cdkOut, `${PROJECT}-prod-network.template.json`), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { CidrBlock?: string } }> };
     const resources = Object.values(network.Resources);
     expect(resources.find(({ Type }) => Type === 'AWS::EC2::VPC')?.Properties.CidrBlock).toBe('10.20.0.0/16');
     expect(resources.filter(({ Type }) => Type === 'AWS::EC2::NatGateway')).toHaveLength(2);
 
     const platformChart = readFileSync(join(k8sOut, '0000-platform.yaml'), 'utf8');
     expect(platformChart).toContain('cidr: 10.20.0.0/16');
-    expect(readFileSync(join(k8sOut, '0002-orders.yaml'), 'utf8')).toContain('EVENT_BUS_NAME: hybrid-platform-prod-events');
+    expect(readFileSync(join(k8sOut, '0002-orders.yaml'), 'utf8')).toContain(`EVENT_BUS_NAME: ${PROJECT}-prod-events`);
   });
 });
