@@ -1,7 +1,7 @@
 import { Tags, type App } from 'aws-cdk-lib';
-import { APP_NAMESPACE } from './config/core-services';
+import { APP_NAMESPACE, CORE_SERVICE_REGISTRY } from './config/core-services';
 import type { EnvironmentConfig } from './config/environment-config';
-import { PROJECT, pascalCase, physicalName } from './config/naming';
+import { PROJECT, physicalName } from './config/naming';
 import { removalPolicyOf } from './config/removal';
 import { ownLogGroupsForEveryFunction } from './constructs/function-log-groups';
 import { ChaosStack } from './stacks/chaos-stack';
@@ -43,11 +43,8 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform & 
 
   const network = new NetworkStack(app, stackName('network'), { config, terminationProtection, description: 'VPC, subnets, NAT, flow logs, gateway endpoints' });
   const data = new DataStack(app, stackName('data'), { config, terminationProtection, vpc: network.vpc, description: 'Aurora PostgreSQL Serverless v2' });
-  const functions = new FunctionsStack(app, stackName('functions'), {
-    config,
-    terminationProtection,
-    description: 'Serverless half: uploads bucket, image-resizer, event bus, notifier, alarms',
-  });
+  // Its description lists what the registries give it (FunctionsStack).
+  const functions = new FunctionsStack(app, stackName('functions'), { config, terminationProtection });
   const cluster = new ClusterStack(app, stackName('cluster'), {
     config,
     terminationProtection,
@@ -69,18 +66,16 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform & 
     clusterName: cluster.clusterName,
     appNamespace: APP_NAMESPACE,
     apiLoadBalancerDimension: cluster.apiLoadBalancer.metricsDimension,
-    functions: [
-      { name: 'ImageResizer', function: functions.imageResizer, deadLetters: functions.imageResizerDeadLetters },
-      ...Object.entries(functions.eventFunctions).map(([name, fn]) => ({ name: pascalCase(name), function: fn, deadLetters: fn.deadLetters })),
-    ],
+    functions: functions.watchedFunctions,
     database: data.database,
+    services: CORE_SERVICE_REGISTRY,
     description: 'Dashboard, alarms and the steady-state composite alarm (the stop condition of chaos experiments)',
   });
   const chaos = new ChaosStack(app, stackName('chaos'), {
     config,
     terminationProtection,
     cluster: cluster.cluster,
-    notifierFaults: functions.notifierFaults,
+    functionFaults: functions.functionFaults,
     stopConditions: [observability.steadyState],
     description: 'AWS FIS experiment templates: orders pods deleted, catalog outage, notifier invocation errors',
   });

@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { THUMBNAILS_PREFIX, UPLOADS_PREFIX } from '../functions/shared/thumbnail-contract';
 import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, type CoreServiceDefinition, type CoreServiceGrant } from '../infra/config/core-services';
-import { EVENT_FUNCTIONS, type EventFunctionDefinition, type EventFunctionGrant } from '../infra/config/event-functions';
+import { EVENT_FUNCTIONS, grantsInUse, type EventFunctionDefinition, type EventFunctionGrant } from '../infra/config/event-functions';
 import { PROJECT } from '../infra/config/naming';
+import { needsUploadsBucket, UPLOAD_FUNCTIONS, type UploadFunctionDefinition } from '../infra/config/upload-functions';
 import { API_NAME_LABEL } from '../k8s/core-api-workload';
 import { ConfigError, openApiDocumentOf, type AnyServiceDefinition } from '../services/kit';
 import { exitOnUserError, parseArguments } from './cli-args';
@@ -12,7 +13,7 @@ import { DEV_SERVICES } from './dev';
 
 /**
  * `npm run catalog-info`: the repository's Backstage software catalog, generated from the registries
- * (infra/config/core-services.ts, infra/config/event-functions.ts), never edited by hand:
+ * (infra/config/core-services.ts, infra/config/event-functions.ts, infra/config/upload-functions.ts), never edited by hand:
  *
  *   catalog-info.yaml           the System, a Component per core service and per function, an API per
  *                               core service, and the AWS Resources they depend on
@@ -21,7 +22,7 @@ import { DEV_SERVICES } from './dev';
  *   npm run catalog-info               writes them (and deletes the document of a service that is gone)
  *   npm run catalog-info -- --check    exits 1 naming each file that differs; writes nothing
  *
- * test/scripts/catalog-info.test.ts keeps the committed files in step and validates every entity.
+ * test/scripts/backstage-catalog.test.ts keeps the committed files in step and validates every entity.
  */
 
 /** Who owns every entity (what a fork changes), and the system they form: the project. */
@@ -53,12 +54,13 @@ export interface GeneratedFile {
 export interface CatalogSources {
   readonly services: Readonly<Record<string, CoreServiceDefinition>>;
   readonly functions: Readonly<Record<string, EventFunctionDefinition>>;
+  readonly uploadFunctions: Readonly<Record<string, UploadFunctionDefinition>>;
 }
 
 /** The repository's own description (package.json) describes the system. */
 const PLATFORM_DESCRIPTION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { description: string }).description.replace(/\.$/, '');
 
-const REGISTRIES: CatalogSources = { services: CORE_SERVICE_REGISTRY, functions: EVENT_FUNCTIONS };
+const REGISTRIES: CatalogSources = { services: CORE_SERVICE_REGISTRY, functions: EVENT_FUNCTIONS, uploadFunctions: UPLOAD_FUNCTIONS };
 
 // ---- the AWS resources (infra/stacks/data-stack.ts, infra/stacks/functions-stack.ts)
 
@@ -67,9 +69,6 @@ const EVENT_BUS = 'resource:order-events-bus';
 const UPLOADS_BUCKET = 'resource:uploads-bucket';
 const IDEMPOTENCY_TABLE = 'resource:idempotency-table';
 const NOTIFICATION_TOPIC = 'resource:order-notifications-topic';
-/** The image-resizer is not in the event-function registry: S3, not the bus, triggers it (functions-stack.ts). */
-const IMAGE_RESIZER = 'image-resizer';
-const IMAGE_RESIZER_DEAD_LETTERS = `resource:${IMAGE_RESIZER}-dead-letters`;
 
 /** What each named grant gives access to: a grant added to a registry must be placed here (the type says so). */
 const CORE_SERVICE_GRANT_RESOURCES: Record<CoreServiceGrant, string> = { 'presign-uploads': UPLOADS_BUCKET, 'publish-events': EVENT_BUS };
@@ -92,15 +91,23 @@ const nonEmpty = (key: string, refs: readonly string[]) => (refs.length > 0 ? { 
 
 const resource = (ref: string, type: string, description: string) => entity('Resource', nameOf(ref), description, { type });
 
-function resources(functions: readonly string[]): CatalogEntity[] {
+/** The resource of each event-function grant, which exists only while some function has the grant (functions-stack.ts). */
+const EVENT_FUNCTION_GRANT_ENTITIES: Record<EventFunctionGrant, CatalogEntity> = {
+  'idempotency-table': resource(IDEMPOTENCY_TABLE, 'dynamodb-table', 'DynamoDB table that lets an event function process each event once'),
+  'publish-notifications': resource(NOTIFICATION_TOPIC, 'sns-topic', 'SNS topic of order notifications'),
+};
+
+/** The AWS resources the sources' entries use, as the stacks create them: only what some entry needs. */
+function resources(sources: CatalogSources): CatalogEntity[] {
   return [
     resource(DATABASE, 'database', 'Aurora PostgreSQL Serverless v2 in isolated subnets (data stack): the core services with a database keep their tables here'),
     resource(EVENT_BUS, 'eventbridge-bus', 'EventBridge bus of order events (functions stack): the orders service publishes, the event functions subscribe'),
-    resource(UPLOADS_BUCKET, 's3-bucket', `S3 bucket of product images: uploads under ${UPLOADS_PREFIX} (presigned by the catalog), thumbnails under ${THUMBNAILS_PREFIX}`),
-    resource(IDEMPOTENCY_TABLE, 'dynamodb-table', 'DynamoDB table that lets an event function process each event once'),
-    resource(NOTIFICATION_TOPIC, 'sns-topic', 'SNS topic of order notifications'),
-    resource(IMAGE_RESIZER_DEAD_LETTERS, 'sqs-queue', 'Uploads the image-resizer failed to process'),
-    ...functions.flatMap((fn) => [
+    ...(needsUploadsBucket(Object.keys(sources.uploadFunctions), sources.services)
+      ? [resource(UPLOADS_BUCKET, 's3-bucket', `S3 bucket of product images: uploads under ${UPLOADS_PREFIX} (presigned by the catalog), thumbnails under ${THUMBNAILS_PREFIX}`)]
+      : []),
+    ...grantsInUse(sources.functions).map((grant) => EVENT_FUNCTION_GRANT_ENTITIES[grant]),
+    ...Object.entries(sources.uploadFunctions).map(([fn, definition]) => resource(deadLettersOf(fn), 'sqs-queue', definition.deadLettersDescription)),
+    ...Object.keys(sources.functions).flatMap((fn) => [
       resource(queueOf(fn), 'sqs-queue', `The ${fn}'s events, fed by an EventBridge rule on the order events bus`),
       resource(deadLettersOf(fn), 'sqs-queue', `Order events the ${fn} failed to process`),
     ]),
@@ -135,16 +142,14 @@ const functionEntity = (name: string, description: string, dependsOn: readonly s
 
 /** Every entity of the catalog, in a stable order: the system, the core services and their APIs, the functions, the resources. */
 export function catalogEntities(sources: CatalogSources = REGISTRIES): CatalogEntity[] {
-  const functions = Object.keys(sources.functions);
   return [
     entity('System', CATALOG_SYSTEM, PLATFORM_DESCRIPTION, {}),
     ...Object.entries(sources.services).flatMap(([name, definition]) => coreServiceEntities(name, definition)),
-    // The same text as the function's description in infra/stacks/functions-stack.ts.
-    functionEntity(IMAGE_RESIZER, `Writes thumbnails of images uploaded under ${UPLOADS_PREFIX}`, [UPLOADS_BUCKET, IMAGE_RESIZER_DEAD_LETTERS]),
+    ...Object.entries(sources.uploadFunctions).map(([name, definition]) => functionEntity(name, definition.description, [UPLOADS_BUCKET, deadLettersOf(name)])),
     ...Object.entries(sources.functions).map(([name, definition]) =>
       functionEntity(name, definition.description, [EVENT_BUS, queueOf(name), deadLettersOf(name), ...(definition.grants ?? []).map((grant) => EVENT_FUNCTION_GRANT_RESOURCES[grant])]),
     ),
-    ...resources(functions),
+    ...resources(sources),
   ];
 }
 

@@ -1,10 +1,15 @@
 /**
  * The core APIs that run on Kubernetes: the one place that says what is particular to each. The
  * cluster stack (image, Pod Identity role, grants), the charts (workload, routes, NetworkPolicies),
- * the chart values (environment), `npm run dev` and the tests all read this registry; everything
- * else is the platform's default. Adding a service is one entry here plus `services/<name>/`
- * (`npm run new-service -- <name> --kind api` writes both).
+ * the chart values (environment), the observability stack (business alarms, dashboard sections),
+ * `npm run dev` and the tests all read this registry; everything else is the platform's default.
+ * Adding a service is one entry here plus `services/<name>/` (`npm run new-service -- <name> --kind
+ * api` writes both).
  */
+
+import { CIRCUIT_BREAKER_STATE, KIT_METRICS } from '../../services/kit/business-metrics';
+import { ORDERS_METRICS, OUTBOX_STUCK_AFTER_SECONDS } from '../../services/orders/business-metrics';
+import { businessMetricsProblems, type ServiceBusinessMetrics } from './business-metrics';
 
 /** The namespace every core API runs in, labelled for Pod Security Standards `restricted`. */
 export const APP_NAMESPACE = 'shop';
@@ -41,6 +46,27 @@ export interface CoreServiceDefinition {
   readonly localPort: number;
   /** Environment only `npm run dev` sets, for what has no local stand-in. @default - none */
   readonly localEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * The business metrics it publishes to CloudWatch, and the alarms and dashboard graphs on them
+   * (infra/config/business-metrics.ts): the observability stack builds them for it, next to the
+   * platform's own (load balancer, functions, database). @default - none
+   */
+  readonly businessMetrics?: ServiceBusinessMetrics;
+  /**
+   * Chaos experiments that delete some of its pods, by experiment template id (e.g. `OrdersPodDelete`):
+   * the chaos stack makes each an AWS FIS template (infra/stacks/chaos-stack.ts). @default - none
+   */
+  readonly podDeletions?: Readonly<Record<string, PodDeletionExperiment>>;
+}
+
+/** An `aws:eks:pod-delete` experiment on one core API's pods. */
+export interface PodDeletionExperiment {
+  /** What must stay true while the pods are gone, as one testable sentence: the template's description. */
+  readonly hypothesis: string;
+  /** Which of the service's pods are deleted. */
+  readonly selectionMode: 'ALL' | `COUNT(${number})` | `PERCENT(${number})`;
+  /** @default - the pods' own grace period: they shut down as in a rollout */
+  readonly gracePeriodSeconds?: number;
 }
 
 export const CORE_SERVICE_REGISTRY = {
@@ -50,6 +76,16 @@ export const CORE_SERVICE_REGISTRY = {
     environment: { UPLOADS_BUCKET: 'uploadsBucket' },
     grants: ['presign-uploads'],
     localPort: 8081,
+    // An outage seen from orders; why pods are deleted rather than cut off: infra/stacks/chaos-stack.ts.
+    podDeletions: {
+      CatalogOutage: {
+        selectionMode: 'ALL',
+        gracePeriodSeconds: 0,
+        hypothesis:
+          'While the catalog is unreachable (every catalog pod deleted at once, until new ones are ready), POST /orders fails fast: ' +
+          '503 with Retry-After within 3.3 s, at once while the circuit breaker is open, nothing written; ordering recovers within 30 s of the catalog being ready.',
+      },
+    },
   },
   orders: {
     publicPath: '/orders',
@@ -61,6 +97,82 @@ export const CORE_SERVICE_REGISTRY = {
     localPort: 8082,
     // Locally there is no event bus: placed orders stay in the outbox table.
     localEnvironment: { OUTBOX_RELAY_ENABLED: 'false' },
+    businessMetrics: {
+      published: [...Object.values(ORDERS_METRICS), KIT_METRICS.circuitBreakerState],
+      alarms: [
+        {
+          id: 'OutboxStuck',
+          metric: { name: ORDERS_METRICS.outboxOldestPendingAge, statistic: 'Maximum' },
+          threshold: OUTBOX_STUCK_AFTER_SECONDS,
+          evaluationPeriods: 3,
+          description: `An order event waited more than ${OUTBOX_STUCK_AFTER_SECONDS} s in the outbox: orders are not reaching the event bus`,
+          steadyState: { impact: 'orders not reaching the event bus' },
+        },
+        {
+          id: 'OutboxRelayFailing',
+          metric: { name: ORDERS_METRICS.outboxRelayFailures, statistic: 'Sum' },
+          threshold: 0,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          description: 'The outbox relay failed to publish in 3 of 5 minutes',
+        },
+        {
+          id: 'CatalogLookupsFailing',
+          metric: { name: ORDERS_METRICS.catalogLookupsFailed, statistic: 'Sum' },
+          threshold: 0,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          description: 'Orders could not price from the catalog in 3 of 5 minutes',
+        },
+        {
+          id: 'CatalogCircuitOpen',
+          metric: { name: KIT_METRICS.circuitBreakerState, statistic: 'Maximum' },
+          threshold: CIRCUIT_BREAKER_STATE.open,
+          comparison: 'at-or-above',
+          evaluationPeriods: 2,
+          description: "The orders service's circuit breaker to the catalog has been open for 2 minutes",
+        },
+      ],
+      // Orders have no fixed floor (an idle sandbox places none): a drop below the learned band is the signal.
+      bandAlarms: [
+        {
+          id: 'OrdersDropped',
+          modelId: 'OrdersPlacedModel',
+          metric: { name: ORDERS_METRICS.ordersPlaced, statistic: 'Sum' },
+          periodMinutes: 5,
+          stdDevs: 3,
+          direction: 'below',
+          evaluationPeriods: 3,
+          description: 'Orders placed per 5 minutes fell below the expected band for 15 minutes',
+        },
+      ],
+      dashboard: [
+        {
+          title: 'Orders',
+          graphs: [
+            { title: 'Orders placed per minute', left: [{ name: ORDERS_METRICS.ordersPlaced, statistic: 'Sum' }] },
+            { title: 'Catalog look-ups failed', left: [{ name: ORDERS_METRICS.catalogLookupsFailed, statistic: 'Sum' }] },
+            { title: 'Circuit breaker to the catalog (0 closed, 1 half-open, 2 open)', left: [{ name: KIT_METRICS.circuitBreakerState, statistic: 'Maximum' }] },
+          ],
+        },
+        {
+          title: 'Outbox',
+          graphs: [
+            { title: 'Pending events', left: [{ name: ORDERS_METRICS.outboxPendingEvents, statistic: 'Maximum' }] },
+            { title: 'Oldest pending event (s)', left: [{ name: ORDERS_METRICS.outboxOldestPendingAge, statistic: 'Maximum' }] },
+            { title: 'Relay failures', left: [{ name: ORDERS_METRICS.outboxRelayFailures, statistic: 'Sum' }] },
+          ],
+        },
+      ],
+    },
+    podDeletions: {
+      OrdersPodDelete: {
+        selectionMode: 'PERCENT(50)',
+        hypothesis:
+          'Deleting half of the orders pods does not interrupt ordering: each deleted pod drains as in a rollout, the load balancer ' +
+          'sends to the remaining ready pod, the Deployment replaces the deleted ones within 2 minutes, and no request fails beyond the steady state.',
+      },
+    },
   },
 } as const satisfies Record<string, CoreServiceDefinition>;
 
@@ -107,5 +219,5 @@ export function registryProblems(registry: Readonly<Record<string, CoreServiceDe
       if (!/^[A-Z_][A-Z0-9_]*$/.test(variable)) problems.push(`${name}: "${variable}" is not an environment variable name`);
     }
   }
-  return problems;
+  return [...problems, ...businessMetricsProblems(registry)];
 }

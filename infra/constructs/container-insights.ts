@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HTTP_PORT } from '../../k8s/core-api-workload';
-import { BUSINESS_METRICS } from '../../services/kit/business-metrics';
 import { BUSINESS_METRICS_NAMESPACE, BUSINESS_METRIC_DIMENSIONS, CORE_API_SCRAPE_JOB } from '../config/business-metrics';
 import { PodIdentityRole } from './pod-identity-role';
 
@@ -17,6 +16,8 @@ export interface ContainerInsightsProps {
   readonly clusterName: string;
   /** The namespace whose pods serve Prometheus metrics at /metrics on the core APIs' HTTP port. */
   readonly appNamespace: string;
+  /** The metrics the agent turns into CloudWatch metrics: the ones the services' registry entries publish. */
+  readonly businessMetrics: readonly string[];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -75,7 +76,7 @@ export class ContainerInsights extends Construct {
       addonName: 'amazon-cloudwatch-observability',
       configurationValues: {
         agent: {
-          config: agentConfig(clusterName),
+          config: agentConfig(clusterName, props.businessMetrics),
           prometheus: {
             config: scrapeConfig(props.appNamespace),
             // The agent is a DaemonSet: without the target allocator every node's agent scrapes every
@@ -94,7 +95,7 @@ export class ContainerInsights extends Construct {
  * The agent's own configuration. Setting it replaces the add-on's default, so Container Insights is
  * named again; Application Signals (the default's other half) stays off until the services send traces to it.
  */
-function agentConfig(clusterName: string) {
+function agentConfig(clusterName: string, businessMetrics: readonly string[]) {
   return {
     logs: {
       metrics_collected: {
@@ -116,7 +117,7 @@ function agentConfig(clusterName: string) {
                 source_labels: ['job'],
                 label_matcher: `^${CORE_API_SCRAPE_JOB}$`,
                 dimensions: [[...BUSINESS_METRIC_DIMENSIONS]],
-                metric_selectors: Object.values(BUSINESS_METRICS).map((name) => `^${name}$`),
+                metric_selectors: businessMetrics.map((name) => `^${name}$`),
               },
             ],
           },

@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ORDER_EVENTS_SOURCE, type OrderEventType } from '../../functions/shared/order-events';
+import { deadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
 
 export interface EventSubscriberFunctionProps {
@@ -40,12 +41,7 @@ export class EventSubscriberFunction extends PlatformFunction {
   readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EventSubscriberFunctionProps) {
-    const deadLetters = new sqs.Queue(scope, `${id}DeadLetters`, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: props.removalPolicy,
-    });
+    const deadLetters = deadLetterQueue(scope, `${id}DeadLetters`, props.removalPolicy);
     const queue = new sqs.Queue(scope, `${id}Queue`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

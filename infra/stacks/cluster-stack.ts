@@ -7,7 +7,8 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IDependable } from 'constructs';
-import { APP_NAMESPACE, CORE_SERVICES, coreService, type CoreServiceName } from '../config/core-services';
+import { publishedBusinessMetrics } from '../config/business-metrics';
+import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, coreService, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
@@ -152,6 +153,7 @@ export class ClusterStack extends Stack {
       cluster: this.cluster,
       clusterName,
       appNamespace: APP_NAMESPACE,
+      businessMetrics: publishedBusinessMetrics(CORE_SERVICE_REGISTRY),
       logRetention: config.logRetentionDays,
       removalPolicy,
     });

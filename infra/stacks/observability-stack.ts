@@ -5,9 +5,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { BUSINESS_METRICS, CIRCUIT_BREAKER_STATE } from '../../services/kit/business-metrics';
-import { BUSINESS_METRICS_NAMESPACE, type BusinessMetricDimensions } from '../config/business-metrics';
-import type { CoreServiceName } from '../config/core-services';
+import {
+  BUSINESS_METRICS_NAMESPACE,
+  type BusinessAlarm,
+  type BusinessBandAlarm,
+  type BusinessMetric,
+  type BusinessMetricDimensions,
+} from '../config/business-metrics';
+import type { CoreServiceDefinition } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { physicalName } from '../config/naming';
 import { keyLifecycleOf } from '../config/removal';
@@ -31,6 +36,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly apiLoadBalancerDimension: string;
   readonly functions: readonly ObservedFunction[];
   readonly database: rds.DatabaseCluster;
+  /** The core services by name: the business alarms and dashboard sections each one declares are built here. */
+  readonly services: Readonly<Record<string, CoreServiceDefinition>>;
 }
 
 /** One alarm of the platform: what it watches, when it fires, and whether it defines the steady state. */
@@ -44,18 +51,30 @@ interface AlarmSpec extends Pick<cloudwatch.AlarmProps, 'metric' | 'threshold' |
 const ONE_MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
 
+const THRESHOLD_COMPARISONS: Record<NonNullable<BusinessAlarm['comparison']>, cloudwatch.ComparisonOperator> = {
+  above: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  'at-or-above': cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  below: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+  'at-or-below': cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+const BAND_COMPARISONS: Record<BusinessBandAlarm['direction'], cloudwatch.ComparisonOperator> = {
+  below: cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
+  above: cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+  outside: cloudwatch.ComparisonOperator.LESS_THAN_LOWER_OR_GREATER_THAN_UPPER_THRESHOLD,
+};
+
 /** Customer impact, each judged over three minutes so that one slow minute does not stop an experiment. */
 const API_SERVER_ERROR_PERCENT = 5;
 const API_P99_LATENCY_SECONDS = 1;
-/** The relay publishes right after commit; an event older than this means publishing is stuck. */
-const OUTBOX_OLDEST_PENDING_SECONDS = 120;
 /** Alarm at this share of what the database and functions can take. */
 const NEAR_LIMIT = 0.8;
 
 /**
  * Steady state as code: a dashboard of the platform's signals, alarms on them e-mailed to the owner,
  * and one composite alarm, `steadyState`, that is in ALARM whenever customers are affected: the
- * stop condition of chaos experiments.
+ * stop condition of chaos experiments. The load balancer, functions and database are the platform's
+ * own; the business alarms and dashboard sections are what each core service's registry entry
+ * declares (`businessMetrics`), so a service's go with its entry.
  *
  * Everything it watches comes in as constructs of the other stacks, read through weak cross-stack
  * references (cdk.json sets @aws-cdk/core:defaultCrossStackReferences "weak": Fn::GetStackOutput, no
@@ -74,20 +93,31 @@ export class ObservabilityStack extends Stack {
       new AlarmTopic(this, 'AlarmTopic', { email: config.budget.alertEmail, keyProps: keyLifecycleOf(config) }).topic,
     );
 
-    const business = (metricName: string, service: CoreServiceName, statistic: string) =>
+    // What each service declares in its registry entry (infra/config/core-services.ts), its metrics found by its name.
+    const declared = Object.entries(props.services).flatMap(([service, { businessMetrics }]) => (businessMetrics ? [{ service, ...businessMetrics }] : []));
+    const business = (service: string, { name, statistic }: BusinessMetric, period = ONE_MINUTE) =>
       new cloudwatch.Metric({
         namespace: BUSINESS_METRICS_NAMESPACE,
-        metricName,
+        metricName: name,
         dimensionsMap: { ClusterName: props.clusterName, Namespace: props.appNamespace, service } satisfies BusinessMetricDimensions,
         statistic,
-        period: ONE_MINUTE,
+        period,
       });
-    const ordersPlaced = business(BUSINESS_METRICS.ordersPlaced, 'orders', cloudwatch.Stats.SUM);
-    const outboxPending = business(BUSINESS_METRICS.outboxPendingEvents, 'orders', cloudwatch.Stats.MAXIMUM);
-    const outboxOldestAge = business(BUSINESS_METRICS.outboxOldestPendingAge, 'orders', cloudwatch.Stats.MAXIMUM);
-    const relayFailures = business(BUSINESS_METRICS.outboxRelayFailures, 'orders', cloudwatch.Stats.SUM);
-    const catalogLookupsFailed = business(BUSINESS_METRICS.catalogLookupsFailed, 'orders', cloudwatch.Stats.SUM);
-    const circuitBreaker = business(BUSINESS_METRICS.circuitBreakerState, 'orders', cloudwatch.Stats.MAXIMUM);
+    const businessAlarms = declared.flatMap(({ service, alarms = [] }) =>
+      alarms.map(
+        (declaration): AlarmSpec => ({
+          id: declaration.id,
+          metric: business(service, declaration.metric),
+          threshold: declaration.threshold,
+          comparisonOperator: THRESHOLD_COMPARISONS[declaration.comparison ?? 'above'],
+          evaluationPeriods: declaration.evaluationPeriods,
+          datapointsToAlarm: declaration.datapointsToAlarm,
+          alarmDescription: declaration.description,
+          steadyState: declaration.steadyState !== undefined,
+        }),
+      ),
+    );
+    const customerImpacts = declared.flatMap(({ alarms = [] }) => alarms.flatMap(({ steadyState }) => (steadyState ? [steadyState.impact] : [])));
 
     const alb = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/ApplicationELB', metricName, dimensionsMap: { LoadBalancer: props.apiLoadBalancerDimension }, statistic, period: ONE_MINUTE });
@@ -126,24 +156,8 @@ export class ObservabilityStack extends Stack {
         alarmDescription: `API p99 latency above ${API_P99_LATENCY_SECONDS} s for 3 minutes`,
         steadyState: true,
       },
-      {
-        id: 'OutboxStuck',
-        metric: outboxOldestAge,
-        threshold: OUTBOX_OLDEST_PENDING_SECONDS,
-        evaluationPeriods: 3,
-        alarmDescription: `An order event waited more than ${OUTBOX_OLDEST_PENDING_SECONDS} s in the outbox: orders are not reaching the event bus`,
-        steadyState: true,
-      },
-      { id: 'OutboxRelayFailing', metric: relayFailures, threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 3, alarmDescription: 'The outbox relay failed to publish in 3 of 5 minutes' },
-      { id: 'CatalogLookupsFailing', metric: catalogLookupsFailed, threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 3, alarmDescription: 'Orders could not price from the catalog in 3 of 5 minutes' },
-      {
-        id: 'CatalogCircuitOpen',
-        metric: circuitBreaker,
-        threshold: CIRCUIT_BREAKER_STATE.open,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 2,
-        alarmDescription: "The orders service's circuit breaker to the catalog has been open for 2 minutes",
-      },
+      // The services' own right after the API's: customer impact first in the dashboard's alarm status.
+      ...businessAlarms,
       {
         id: 'DatabaseNearMaxCapacity',
         metric: databaseCapacityUsed,
@@ -188,39 +202,47 @@ export class ObservabilityStack extends Stack {
       alarm.addAlarmAction(alarmAction);
       return { alarm, steadyState };
     });
-    // Orders have no fixed floor (an idle sandbox places none): a drop below the learned band is the signal.
-    const ordersPerFiveMinutes = ordersPlaced.with({ period: FIVE_MINUTES });
-    // The band's model, declared so that the stack owns it: for an alarm's band alone CloudWatch creates
-    // a model implicitly, which outlives the alarm (and `cdk destroy`). Same metric and stat as the band.
-    const ordersModel = new cloudwatch.CfnAnomalyDetector(this, 'OrdersPlacedModel', {
-      namespace: BUSINESS_METRICS_NAMESPACE,
-      metricName: BUSINESS_METRICS.ordersPlaced,
-      dimensions: Object.entries(ordersPerFiveMinutes.dimensions ?? {}).map(([name, value]) => ({ name, value: String(value) })),
-      stat: ordersPerFiveMinutes.statistic,
-    });
-    const ordersDropped = new cloudwatch.AnomalyDetectionAlarm(this, 'OrdersDropped', {
-      metric: ordersPerFiveMinutes,
-      stdDevs: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'Orders placed per 5 minutes fell below the expected band for 15 minutes',
-    });
-    ordersDropped.addAlarmAction(alarmAction);
-    // Created first and deleted last: the alarm never finds its model missing and creates one implicitly.
-    ordersDropped.node.addDependency(ordersModel);
-    this.alarms = [...alarms.map(({ alarm }) => alarm), ordersDropped];
+    const bandAlarms = declared.flatMap(({ service, bandAlarms: declarations = [] }) =>
+      declarations.map((declaration) => {
+        const metric = business(service, declaration.metric, Duration.minutes(declaration.periodMinutes));
+        // The band's model, declared so that the stack owns it: for an alarm's band alone CloudWatch creates
+        // a model implicitly, which outlives the alarm (and `cdk destroy`). Same metric and stat as the band.
+        const model = new cloudwatch.CfnAnomalyDetector(this, declaration.modelId, {
+          namespace: BUSINESS_METRICS_NAMESPACE,
+          metricName: declaration.metric.name,
+          dimensions: Object.entries(metric.dimensions ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+          stat: metric.statistic,
+        });
+        const alarm = new cloudwatch.AnomalyDetectionAlarm(this, declaration.id, {
+          metric,
+          stdDevs: declaration.stdDevs,
+          comparisonOperator: BAND_COMPARISONS[declaration.direction],
+          evaluationPeriods: declaration.evaluationPeriods,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: declaration.description,
+        });
+        alarm.addAlarmAction(alarmAction);
+        // Created first and deleted last: the alarm never finds its model missing and creates one implicitly.
+        alarm.node.addDependency(model);
+        return alarm;
+      }),
+    );
+    this.alarms = [...alarms.map(({ alarm }) => alarm), ...bandAlarms];
 
     this.steadyState = new cloudwatch.CompositeAlarm(this, 'SteadyState', {
       compositeAlarmName: physicalName(config, 'steady-state'),
-      alarmDescription: 'Customers are affected: API errors or latency, or orders not reaching the event bus. The stop condition of chaos experiments.',
+      alarmDescription: `Customers are affected: ${['API errors or latency', ...customerImpacts].join(', or ')}. The stop condition of chaos experiments.`,
       alarmRule: cloudwatch.AlarmRule.anyOf(...alarms.filter(({ steadyState }) => steadyState).map(({ alarm }) => alarm)),
     });
     this.steadyState.addAlarmAction(alarmAction);
 
     const sections: DashboardSection[] = [
-      { title: 'Orders', graphs: [{ title: 'Orders placed per minute', left: [ordersPlaced] }, { title: 'Catalog look-ups failed', left: [catalogLookupsFailed] }, { title: 'Circuit breaker to the catalog (0 closed, 1 half-open, 2 open)', left: [circuitBreaker] }] },
-      { title: 'Outbox', graphs: [{ title: 'Pending events', left: [outboxPending] }, { title: 'Oldest pending event (s)', left: [outboxOldestAge] }, { title: 'Relay failures', left: [relayFailures] }] },
+      ...declared.flatMap(({ service, dashboard = [] }) =>
+        dashboard.map(({ title, graphs }) => ({
+          title,
+          graphs: graphs.map((graph) => ({ title: graph.title, left: graph.left.map((metric) => business(service, metric)), right: graph.right?.map((metric) => business(service, metric)) })),
+        })),
+      ),
       { title: 'API (load balancer)', graphs: [{ title: 'Server errors', left: [apiServerErrorRate] }, { title: 'Latency p99 (s)', left: [apiLatencyP99] }] },
       ...props.functions.map(({ name, function: fn, deadLetters }) => ({
         title: `${name} (Lambda)`,

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Pool } from 'pg';
 import { Gauge, type Registry } from 'prom-client';
-import { BUSINESS_METRICS } from '../kit/business-metrics';
+import { ORDERS_METRICS } from './business-metrics';
 
 interface Backlog {
   readonly pending: number;
@@ -50,7 +50,7 @@ export function registerOutboxGauges(registry: Registry, pool: Pool, logger: Fas
   const backlog = () => (reading ??= read().finally(() => (reading = undefined)));
 
   new Gauge({
-    name: BUSINESS_METRICS.outboxPendingEvents,
+    name: ORDERS_METRICS.outboxPendingEvents,
     help: 'Outbox events not yet published to EventBridge',
     registers: [registry],
     async collect() {
@@ -58,7 +58,7 @@ export function registerOutboxGauges(registry: Registry, pool: Pool, logger: Fas
     },
   });
   new Gauge({
-    name: BUSINESS_METRICS.outboxOldestPendingAge,
+    name: ORDERS_METRICS.outboxOldestPendingAge,
     help: 'Age of the oldest outbox event not yet published to EventBridge, in seconds (0 when none is pending)',
     registers: [registry],
     async collect() {

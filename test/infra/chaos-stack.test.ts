@@ -1,93 +1,83 @@
-import { Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { PROJECT } from '../../infra/config/naming';
+import { CORE_SERVICE_REGISTRY, type CoreServiceDefinition, type PodDeletionExperiment } from '../../infra/config/core-services';
+import { EVENT_FUNCTIONS, type EventFunctionDefinition, type InvocationErrorExperiment } from '../../infra/config/event-functions';
+import { loadConfigFromContext } from '../../infra/config/load-config';
+import { PROJECT, pascalCase } from '../../infra/config/naming';
 import { FaultInjectionExperiment } from '../../infra/constructs/fault-injection-experiment';
+import { LambdaFaultInjection } from '../../infra/constructs/lambda-fault-injection';
+import { ChaosStack } from '../../infra/stacks/chaos-stack';
+import { EXPERIMENT_WILDCARD_ACTIONS, outputOf, POD_DELETION_WILDCARD_ACTIONS, resourceOf, sandboxChaos, type Resource } from './chaos-templates';
 import { platformOf } from './platform-fixture';
 import { testApp } from './test-app';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation resources of any type
-type Resource = { [key: string]: any };
-
-/** The one resource of `type` whose logical id starts with `prefix`. */
-const resourceOf = (template: Template, type: string, prefix: string): Resource & { logicalId: string } => {
-  const found = Object.entries(template.findResources(type)).filter(([logicalId]) => logicalId.startsWith(prefix));
-  if (found.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${found.length}`);
-  return { logicalId: found[0][0], ...found[0][1] };
-};
-
-/** A value that another stack publishes, as `Fn::GetStackOutput` names it (a jest matcher). */
-const outputOf = (stackName: string, outputName: RegExp) =>
-  expect.objectContaining({ 'Fn::GetStackOutput': expect.objectContaining({ StackName: stackName, OutputName: expect.stringMatching(outputName) }) });
-
-const EXPERIMENTS = ['OrdersPodDelete', 'CatalogOutage', 'NotifierInvocationErrors'];
-const EKS_EXPERIMENTS = ['OrdersPodDelete', 'CatalogOutage'];
+// What the registries declare, whatever is in them: each sample's own experiment is tested in <sample>-chaos.test.ts.
+const POD_DELETIONS = Object.entries(CORE_SERVICE_REGISTRY as Readonly<Record<string, CoreServiceDefinition>>).flatMap(([service, { podDeletions }]) =>
+  Object.entries<PodDeletionExperiment>(podDeletions ?? {}).map(([id, deletion]) => ({ id, service, ...deletion })),
+);
+const INVOCATION_ERRORS = Object.entries(EVENT_FUNCTIONS as Readonly<Record<string, EventFunctionDefinition>>).flatMap(([fn, { invocationErrors }]) =>
+  Object.entries<InvocationErrorExperiment>(invocationErrors ?? {}).map(([id, errors]) => ({ id, fn, ...errors })),
+);
+const EXPERIMENTS = [...POD_DELETIONS, ...INVOCATION_ERRORS].map(({ id }) => id);
 
 describe('chaos stack', () => {
-  const sandbox = platformOf('sandbox').template('chaos');
+  const { chaos: sandbox, template, statementsOf, wildcardActions } = sandboxChaos();
   const prod = platformOf('prod').template('chaos');
-  const template = (experiment: string) => resourceOf(sandbox, 'AWS::FIS::ExperimentTemplate', `${experiment}Template`);
-  const statementsOf = (experiment: string) =>
-    resourceOf(sandbox, 'AWS::IAM::Policy', `${experiment}RoleDefaultPolicy`).Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-  const wildcardActions = (experiment: string) =>
-    statementsOf(experiment)
-      .filter((statement) => statement.Resource === '*')
-      .flatMap((statement) => statement.Action)
-      .sort();
-  const rbac = () => JSON.parse(resourceOf(sandbox, 'Custom::AWSCDK-EKS-KubernetesResource', 'EksAccessRbac').Properties.Manifest) as Resource[];
+  const functions = platformOf('sandbox').template('functions');
 
-  it('holds one experiment template per hypothesis, each described by its hypothesis', () => {
+  it('holds one experiment template per declared experiment, described by its hypothesis and named by its id', () => {
     sandbox.resourceCountIs('AWS::FIS::ExperimentTemplate', EXPERIMENTS.length);
-    expect(template('OrdersPodDelete').Properties.Description).toMatch(/^Deleting half of the orders pods does not interrupt ordering/);
-    expect(template('CatalogOutage').Properties.Description).toMatch(/POST \/orders fails fast: 503 with Retry-After/);
-    expect(template('NotifierInvocationErrors').Properties.Description).toMatch(/no order notification is lost/);
-    for (const experiment of EXPERIMENTS) expect(template(experiment).Properties.Tags).toMatchObject({ Name: experiment });
-  });
-
-  it('deletes half of the orders pods in shop, letting them drain, through the fault-injector account under restricted pod security', () => {
-    expect(template('OrdersPodDelete').Properties).toMatchObject({
-      Targets: {
-        Pods: {
-          ResourceType: 'aws:eks:pod',
-          SelectionMode: 'PERCENT(50)',
-          Parameters: { namespace: 'shop', selectorType: 'labelSelector', selectorValue: 'app.kubernetes.io/name=orders' },
-        },
-      },
-      Actions: {
-        DeletePods: {
-          ActionId: 'aws:eks:pod-delete',
-          Targets: { Pods: 'Pods' },
-          Parameters: { kubernetesServiceAccount: 'fault-injector', fisPodSecurityPolicy: 'restricted' },
-        },
-      },
-    });
-    expect(template('OrdersPodDelete').Properties.Actions.DeletePods.Parameters).not.toHaveProperty('gracePeriodSeconds');
-    for (const experiment of EKS_EXPERIMENTS) {
-      expect(template(experiment).Properties.Targets.Pods.Parameters.clusterIdentifier).toEqual(outputOf(`${PROJECT}-sandbox-cluster`, /^PublishOutputRefCluster/));
+    for (const { id, hypothesis } of [...POD_DELETIONS, ...INVOCATION_ERRORS]) {
+      expect(template(id).Properties.Description).toBe(hypothesis);
+      expect(template(id).Properties.Tags).toMatchObject({ Name: id });
     }
   });
 
-  it('makes the catalog unreachable by deleting every catalog pod at once, with no network action that the restricted namespace would refuse', () => {
-    expect(template('CatalogOutage').Properties).toMatchObject({
-      Targets: { Pods: { ResourceType: 'aws:eks:pod', SelectionMode: 'ALL', Parameters: { namespace: 'shop', selectorValue: 'app.kubernetes.io/name=catalog' } } },
-      Actions: {
-        DeletePods: { ActionId: 'aws:eks:pod-delete', Parameters: { kubernetesServiceAccount: 'fault-injector', fisPodSecurityPolicy: 'restricted', gracePeriodSeconds: '0' } },
-      },
-    });
+  it("deletes each declared share of the service's pods in shop through the fault-injector account under restricted pod security, never with a network action", () => {
+    for (const { id, service, selectionMode, gracePeriodSeconds } of POD_DELETIONS) {
+      expect(template(id).Properties).toMatchObject({
+        Targets: {
+          Pods: {
+            ResourceType: 'aws:eks:pod',
+            SelectionMode: selectionMode,
+            Parameters: { namespace: 'shop', selectorType: 'labelSelector', selectorValue: `app.kubernetes.io/name=${service}` },
+          },
+        },
+        Actions: { DeletePods: { ActionId: 'aws:eks:pod-delete', Targets: { Pods: 'Pods' }, Parameters: { kubernetesServiceAccount: 'fault-injector', fisPodSecurityPolicy: 'restricted' } } },
+      });
+      expect(template(id).Properties.Actions.DeletePods.Parameters.gracePeriodSeconds).toBe(gracePeriodSeconds === undefined ? undefined : String(gracePeriodSeconds));
+      expect(template(id).Properties.Targets.Pods.Parameters.clusterIdentifier).toEqual(outputOf(`${PROJECT}-sandbox-cluster`, /^PublishOutputRefCluster/));
+    }
     expect(JSON.stringify(sandbox.findResources('AWS::FIS::ExperimentTemplate'))).not.toMatch(/aws:eks:pod-network-/);
   });
 
-  it("fails half of the notifier's invocations for 5 minutes, before its handler runs", () => {
-    expect(template('NotifierInvocationErrors').Properties).toMatchObject({
-      Targets: { Notifier: { ResourceType: 'aws:lambda:function', SelectionMode: 'ALL', ResourceArns: [outputOf(`${PROJECT}-sandbox-functions`, /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/)] } },
-      Actions: {
-        FailInvocations: {
-          ActionId: 'aws:lambda:invocation-error',
-          Targets: { Functions: 'Notifier' },
-          Parameters: { duration: 'PT5M', invocationPercentage: '50', preventExecution: 'true' },
+  it("fails each declared share of its function's invocations, through that function's fault injection", () => {
+    for (const { id, fn, durationMinutes, invocationPercentage, preventExecution } of INVOCATION_ERRORS) {
+      const target = pascalCase(fn);
+      const functionArn = outputOf(`${PROJECT}-sandbox-functions`, new RegExp(`^PublishOutputFnGetAtt${target}[0-9A-F]{8}Arn`));
+      expect(template(id).Properties).toMatchObject({
+        Targets: { [target]: { ResourceType: 'aws:lambda:function', SelectionMode: 'ALL', ResourceArns: [functionArn] } },
+        Actions: {
+          FailInvocations: {
+            ActionId: 'aws:lambda:invocation-error',
+            Targets: { Functions: target },
+            Parameters: { duration: `PT${durationMinutes}M`, invocationPercentage: String(invocationPercentage), preventExecution: String(preventExecution) },
+          },
         },
-      },
-    });
+      });
+      // It may write exactly where the function's FIS extension reads, and read the function; nothing in the cluster.
+      const location = resourceOf(functions, 'AWS::Lambda::Function', target).Properties.Environment.Variables.AWS_FIS_CONFIGURATION_LOCATION;
+      const folder = JSON.parse(JSON.stringify(location).replace(/\/FisConfigs\/"/, '/FisConfigs/*"'));
+      expect(wildcardActions(id)).toEqual(EXPERIMENT_WILDCARD_ACTIONS);
+      expect(statementsOf(id).filter((statement) => statement.Resource !== '*')).toEqual([
+        { Action: ['s3:DeleteObject', 's3:PutObject'], Effect: 'Allow', Resource: folder },
+        { Action: 'lambda:GetFunction', Effect: 'Allow', Resource: functionArn },
+      ]);
+    }
   });
 
   it('stops every experiment on the steady-state alarm of the observability stack', () => {
@@ -129,41 +119,106 @@ describe('chaos stack', () => {
     }
   });
 
-  it('lets the pod experiments describe their cluster and nothing of the notifier', () => {
-    for (const experiment of EKS_EXPERIMENTS) {
-      expect(wildcardActions(experiment)).toEqual(['ec2:DescribeSubnets', 'logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy', 'tag:GetResources']);
-      expect(statementsOf(experiment).filter((statement) => statement.Resource !== '*')).toEqual([
+  it('lets the pod experiments describe their cluster and nothing of the functions', () => {
+    for (const { id } of POD_DELETIONS) {
+      expect(wildcardActions(id)).toEqual(POD_DELETION_WILDCARD_ACTIONS);
+      expect(statementsOf(id).filter((statement) => statement.Resource !== '*')).toEqual([
         { Action: 'eks:DescribeCluster', Effect: 'Allow', Resource: outputOf(`${PROJECT}-sandbox-cluster`, /^PublishOutputFnGetAttCluster[0-9A-F]{8}Arn/) },
       ]);
     }
   });
 
-  it("lets the notifier experiment write fault configurations in the notifier's folder and read the notifier, nothing in the cluster", () => {
-    expect(wildcardActions('NotifierInvocationErrors')).toEqual(['logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy', 'tag:GetResources']);
-    expect(statementsOf('NotifierInvocationErrors').filter((statement) => statement.Resource !== '*')).toEqual([
-      {
-        Action: ['s3:DeleteObject', 's3:PutObject'],
-        Effect: 'Allow',
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] },
-      },
-      { Action: 'lambda:GetFunction', Effect: 'Allow', Resource: outputOf(`${PROJECT}-sandbox-functions`, /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/) },
-    ]);
-  });
-
   it('maps each pod experiment role to the Kubernetes user of the RoleBinding, with no EKS access policy', () => {
-    sandbox.resourceCountIs('AWS::EKS::AccessEntry', EKS_EXPERIMENTS.length);
-    for (const experiment of EKS_EXPERIMENTS) {
-      const role = resourceOf(sandbox, 'AWS::IAM::Role', `${experiment}Role`);
-      const entry = resourceOf(sandbox, 'AWS::EKS::AccessEntry', `EksAccess${experiment}Entry`);
+    sandbox.resourceCountIs('AWS::EKS::AccessEntry', POD_DELETIONS.length);
+    for (const { id } of POD_DELETIONS) {
+      const role = resourceOf(sandbox, 'AWS::IAM::Role', `${id}Role`);
+      const entry = resourceOf(sandbox, 'AWS::EKS::AccessEntry', `EksAccess${id}Entry`);
       expect(entry.Properties).toMatchObject({ PrincipalArn: { 'Fn::GetAtt': [role.logicalId, 'Arn'] }, Username: 'fis-experiment', Type: 'STANDARD' });
       expect(entry.Properties).not.toHaveProperty('AccessPolicies');
       // A template exists only once its runs can reach the cluster.
-      expect(template(experiment).DependsOn).toEqual(expect.arrayContaining([entry.logicalId, expect.stringMatching(/^EksAccessRbac/)]));
+      expect(template(id).DependsOn).toEqual(expect.arrayContaining([entry.logicalId, expect.stringMatching(/^EksAccessRbac/)]));
     }
   });
 
+  it('publishes the id of every template for aws fis start-experiment', () => {
+    expect(Object.keys(sandbox.findOutputs('*')).sort()).toEqual(EXPERIMENTS.map((experiment) => `${experiment}TemplateId`).sort());
+    for (const experiment of EXPERIMENTS) {
+      expect(sandbox.findOutputs(`${experiment}TemplateId`)[`${experiment}TemplateId`].Value).toEqual({ Ref: template(experiment).logicalId });
+    }
+  });
+
+  it('acknowledges IAM5[Resource::*] on each experiment role naming exactly the actions that role has on "*"', () => {
+    const reasons = Object.fromEntries(
+      platformOf('sandbox')
+        .stack('chaos')
+        .findMetadataByType('aws:cdk:acknowledged-rules')
+        .flatMap(({ path, data }) => Object.entries(data as unknown as Record<string, string>).filter(([id]) => id === 'Annotation::AwsSolutions-IAM5[Resource::*]').map(([, reason]) => [path, reason])),
+    );
+    for (const experiment of EXPERIMENTS) {
+      expect(reasons[`/${PROJECT}-sandbox-chaos/${experiment}/Role`]).toMatch(new RegExp(`: ${wildcardActions(experiment).join(', ')}\\.$`));
+    }
+    for (const { id } of INVOCATION_ERRORS) expect(reasons[`/${PROJECT}-sandbox-chaos/${id}/Role`]).not.toContain('ec2:DescribeSubnets');
+  });
+
+  it('refuses an experiment without a stop condition', () => {
+    const stack = new Stack(testApp(), 'Fixture');
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    expect(() => new FaultInjectionExperiment(stack, 'Unbraked', { hypothesis: 'Nothing breaks.', targets: {}, actions: {}, stopConditions: [], logGroup })).toThrow(
+      /at least one stop condition/,
+    );
+  });
+});
+
+describe('chaos stack of a registry of its own (what a fork declares)', () => {
+  const config = loadConfigFromContext({ env: 'sandbox' });
+  /** A chaos stack of fixture registries, with an imported cluster and a function of its own. */
+  const chaosOf = (services: Readonly<Record<string, CoreServiceDefinition>>, functions: Readonly<Record<string, EventFunctionDefinition>>, withFaults = true) => {
+    const app = testApp();
+    const targets = new Stack(app, 'Targets');
+    const cluster = eks.Cluster.fromClusterAttributes(targets, 'Cluster', {
+      clusterName: 'fixture',
+      kubectlProvider: eks.KubectlProvider.fromKubectlProviderAttributes(targets, 'Kubectl', { serviceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:kubectl' }),
+    });
+    const auditor = new lambda.Function(targets, 'Auditor', { runtime: lambda.Runtime.NODEJS_22_X, architecture: lambda.Architecture.ARM_64, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
+    const functionFaults = withFaults ? { auditor: new LambdaFaultInjection(targets, 'AuditorFaults', { target: auditor, bucketNamePrefix: 'fixture-fis', removalPolicy: RemovalPolicy.DESTROY }) } : {};
+    const stopConditions = [cloudwatch.Alarm.fromAlarmArn(targets, 'SteadyState', 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:steady-state')];
+    return new ChaosStack(app, 'Chaos', { config, cluster, stopConditions, services, functions, functionFaults });
+  };
+  const service: CoreServiceDefinition = { publicPath: '/stock', usesDatabase: false, localPort: 8089 };
+  const fn: EventFunctionDefinition = { description: 'Audits orders', detailTypes: [] };
+  const withPodDeletion: CoreServiceDefinition = { ...service, podDeletions: { InventoryPodDelete: { selectionMode: 'COUNT(1)', hypothesis: 'One inventory pod less goes unnoticed.' } } };
+
+  it('holds no experiment, and no access to the cluster, when no entry declares one', () => {
+    const template = Template.fromStack(chaosOf({ inventory: service }, { auditor: fn }));
+    template.resourceCountIs('AWS::FIS::ExperimentTemplate', 0);
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 0);
+    template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesResource', 0);
+    expect(template.findOutputs('*')).toEqual({});
+  });
+
+  it("makes a template of each experiment a fork's entries declare", () => {
+    const stack = chaosOf(
+      { inventory: withPodDeletion },
+      { auditor: { ...fn, invocationErrors: { AuditorInvocationErrors: { durationMinutes: 2, invocationPercentage: 10, preventExecution: false, hypothesis: 'No audit is lost.' } } } },
+    );
+    const template = Template.fromStack(stack);
+    expect(Object.keys(stack.experiments)).toEqual(['InventoryPodDelete', 'AuditorInvocationErrors']);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+    template.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
+      Description: 'One inventory pod less goes unnoticed.',
+      Targets: { Pods: { SelectionMode: 'COUNT(1)', Parameters: { selectorValue: 'app.kubernetes.io/name=inventory' } } },
+    });
+    template.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
+      Description: 'No audit is lost.',
+      Targets: { Auditor: { ResourceType: 'aws:lambda:function' } },
+      Actions: { FailInvocations: { Parameters: { duration: 'PT2M', invocationPercentage: '10', preventExecution: 'false' } } },
+    });
+  });
+
   it('lets the fault injector manage ConfigMaps and pods in shop only, with no ephemeral containers and no exec', () => {
-    const objects = rbac();
+    const template = Template.fromStack(chaosOf({ inventory: withPodDeletion }, { auditor: fn }));
+    const objects = JSON.parse(resourceOf(template, 'Custom::AWSCDK-EKS-KubernetesResource', 'EksAccessRbac').Properties.Manifest) as Resource[];
     expect(objects.map(({ kind, metadata }) => [kind, metadata.name, metadata.namespace])).toEqual([
       ['ServiceAccount', 'fault-injector', 'shop'],
       ['Role', 'fault-injector', 'shop'],
@@ -184,79 +239,8 @@ describe('chaos stack', () => {
     });
   });
 
-  it('publishes the id of every template for aws fis start-experiment', () => {
-    for (const experiment of EXPERIMENTS) {
-      expect(sandbox.findOutputs(`${experiment}TemplateId`)[`${experiment}TemplateId`].Value).toEqual({ Ref: template(experiment).logicalId });
-    }
-  });
-
-  it('refuses an experiment without a stop condition', () => {
-    const stack = new Stack(testApp(), 'Fixture');
-    const logGroup = new logs.LogGroup(stack, 'Logs');
-    expect(() => new FaultInjectionExperiment(stack, 'Unbraked', { hypothesis: 'Nothing breaks.', targets: {}, actions: {}, stopConditions: [], logGroup })).toThrow(
-      /at least one stop condition/,
-    );
-  });
-
-  it('acknowledges IAM5[Resource::*] on each experiment role naming exactly the actions that role has on "*"', () => {
-    const reasons = Object.fromEntries(
-      platformOf('sandbox')
-        .stack('chaos')
-        .findMetadataByType('aws:cdk:acknowledged-rules')
-        .flatMap(({ path, data }) => Object.entries(data as unknown as Record<string, string>).filter(([id]) => id === 'Annotation::AwsSolutions-IAM5[Resource::*]').map(([, reason]) => [path, reason])),
-    );
-    for (const experiment of EXPERIMENTS) {
-      expect(reasons[`/${PROJECT}-sandbox-chaos/${experiment}/Role`]).toMatch(new RegExp(`: ${wildcardActions(experiment).join(', ')}\\.$`));
-    }
-    expect(reasons[`/${PROJECT}-sandbox-chaos/NotifierInvocationErrors/Role`]).not.toContain('ec2:DescribeSubnets');
-  });
-});
-
-describe('the notifier as a target of FIS Lambda actions (functions stack)', () => {
-  const sandbox = platformOf('sandbox').template('functions');
-  const prod = platformOf('prod').template('functions');
-  const notifier = () => resourceOf(sandbox, 'AWS::Lambda::Function', 'Notifier');
-  const configurationFolder = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] };
-
-  it("runs the FIS extension for arm64 as a layer, whose ARN CloudFormation reads from AWS's SSM public parameter in the deploy region", () => {
-    const [layer] = notifier().Properties.Layers;
-    expect(notifier().Properties.Architectures).toEqual(['arm64']);
-    expect(sandbox.toJSON().Parameters[layer.Ref]).toEqual({ Type: 'AWS::SSM::Parameter::Value<String>', Default: '/aws/service/fis/lambda-extension/AWS-FIS-extension-arm64/1.x.x' });
-    // Only the notifier takes faults.
-    expect(resourceOf(sandbox, 'AWS::Lambda::Function', 'ImageResizer').Properties).not.toHaveProperty('Layers');
-  });
-
-  it('points the extension at the configuration folder and wraps the runtime with it', () => {
-    expect(notifier().Properties.Environment.Variables).toMatchObject({
-      AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
-      AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/']] },
-    });
-  });
-
-  it('keeps fault configurations in a private, encrypted, TLS-only bucket, emptied and deleted with a sandbox and kept in prod', () => {
-    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations');
-    expect(bucket).toMatchObject({
-      DeletionPolicy: 'Delete',
-      Properties: {
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      },
-    });
-    sandbox.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: bucket.logicalId },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
-    sandbox.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucket.logicalId } });
-    expect(resourceOf(prod, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations').DeletionPolicy).toBe('Retain');
-  });
-
-  it('lets the notifier list and read the configuration folder, and nothing else of the bucket', () => {
-    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations');
-    const statements = resourceOf(sandbox, 'AWS::IAM::Policy', 'NotifierRoleDefaultPolicy').Properties.PolicyDocument.Statement as Resource[];
-    const s3Statements = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('s3:')));
-    expect(s3Statements).toEqual([
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } } },
-      { Action: 's3:GetObject', Effect: 'Allow', Resource: configurationFolder },
-    ]);
+  it('refuses an invocation-error experiment on a function that is not a target of the FIS Lambda actions', () => {
+    const declared = { auditor: { ...fn, invocationErrors: { AuditorInvocationErrors: { durationMinutes: 2, invocationPercentage: 10, preventExecution: true, hypothesis: 'No audit is lost.' } } } };
+    expect(() => chaosOf({}, declared, false)).toThrow(/auditor declares invocation errors but is not a target/);
   });
 });

@@ -1,8 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CORE_SERVICES, coreService } from '../../infra/config/core-services';
 import { PROJECT } from '../../infra/config/naming';
 import { buildPlatform, platformOf } from './platform-fixture';
+import { DATABASE_SECRET_STATEMENT, expectPodRoleStatements, GRANT_STATEMENTS, logicalIdOf } from './support/pod-roles';
 
 /** The Kubernetes objects a kubectl-provider resource applies; CloudFormation values become "<cfn>". */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- template resources and Kubernetes objects of any kind
@@ -12,12 +14,23 @@ const objectsOf = (resource: { [key: string]: any }): any[] => {
   return JSON.parse(text);
 };
 
-/** The kubectl-provider resource that applies one chart, as [logicalId, resource]. */
+/**
+ * The cluster stack for whatever the core services' registry holds (it reads CORE_SERVICES itself):
+ * each sample's own grants are tested with it (e.g. catalog-pod-role.test.ts).
+ */
+
+/** The kubectl-provider resource that applies one chart (`platform`, or a core API's), as [logicalId, resource]. */
 const chartManifest = (template: Template, chart: string) => {
-  const found = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([logicalId]) => logicalId.startsWith(`ClusterChart${chart}`));
+  const found = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([logicalId]) =>
+    new RegExp(`^ClusterChart${logicalIdOf(chart)}[0-9A-F]{8}$`).test(logicalId),
+  );
   if (!found) throw new Error(`no manifest for chart ${chart}`);
   return found;
 };
+
+/** The Deployment or Ingress a core API's chart applies. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects of any kind
+const objectOf = (template: Template, service: string, kind: 'Deployment' | 'Ingress'): any => objectsOf(chartManifest(template, service)[1]).find((object) => object.kind === kind);
 
 describe('cluster stack', () => {
   const sandbox = platformOf('sandbox').template('cluster');
@@ -105,8 +118,8 @@ describe('cluster stack', () => {
     const cluster = platformOf('sandbox').stack('cluster');
     sandbox.resourceCountIs('AWS::ECR::Repository', 0);
     const assets = JSON.parse(readFileSync(join(cluster.assembly.directory, `${cluster.stackName}.assets.json`), 'utf8'));
-    for (const service of ['catalog', 'orders'] as const) {
-      const deployment = objectsOf(chartManifest(sandbox, service)[1]).find((object) => object.kind === 'Deployment');
+    for (const service of CORE_SERVICES) {
+      const deployment = objectOf(sandbox, service, 'Deployment');
       // The bootstrap's container-assets repository (a CloudFormation value), at the hash of one of the stack's image assets.
       const { image } = deployment.spec.template.spec.containers[0];
       expect(image).toMatch(/<cfn>:[0-9a-f]{64}$/);
@@ -121,53 +134,32 @@ describe('cluster stack', () => {
   });
 
   it('associates each core service account in the shop namespace with its own Pod Identity role', () => {
-    for (const service of ['catalog', 'orders']) {
+    for (const service of CORE_SERVICES) {
       sandbox.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
         Namespace: 'shop',
         ServiceAccount: service,
-        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${service}PodIdentityRole`), 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${logicalIdOf(service)}PodIdentityRole`), 'Arn'] },
       });
     }
     const podRoles = sandbox.findResources('AWS::IAM::Role', {
       // The core services' roles; Container Insights' agent has one of its own (observability-stack.test.ts).
       Properties: { Description: Match.stringLikeRegexp('^Pod Identity for shop/'), AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'pods.eks.amazonaws.com' } }] } },
     });
-    expect(Object.keys(podRoles)).toHaveLength(2);
+    expect(Object.keys(podRoles)).toHaveLength(CORE_SERVICES.length);
     for (const role of Object.values(podRoles)) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Action).toEqual(['sts:AssumeRole', 'sts:TagSession']);
     }
   });
 
-  it('gives each pod role exactly what its service calls: the database secret, plus uploads for catalog and events for orders', () => {
-    const databaseSecret = {
-      Effect: 'Allow',
-      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-      Resource: {
-        'Fn::GetStackOutput': Match.objectLike({ StackName: `${PROJECT}-sandbox-data`, OutputName: Match.stringLikeRegexp('DatabaseSecretAttachment') }),
-      },
-    };
-    const uploadsObjects = (prefix: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-uploads-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, `/${prefix}*`]],
+  it("gives each pod role exactly what its registry entry asks for: the database secret with usesDatabase, and each grant's statements", () => {
+    const expected = CORE_SERVICES.map((service) => {
+      const { usesDatabase, grants = [] } = coreService(service);
+      return { service, statements: [...(usesDatabase ? [DATABASE_SECRET_STATEMENT] : []), ...grants.flatMap((grant) => GRANT_STATEMENTS[grant])] };
     });
-    const expected: Record<string, object[]> = {
-      catalog: [
-        databaseSecret,
-        { Effect: 'Allow', Action: 's3:PutObject', Resource: uploadsObjects('uploads/') },
-        { Effect: 'Allow', Action: 's3:GetObject', Resource: uploadsObjects('thumbnails/') },
-      ],
-      orders: [
-        databaseSecret,
-        { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetStackOutput': Match.objectLike({ StackName: `${PROJECT}-sandbox-functions` }) } },
-      ],
-    };
-    for (const [service, statements] of Object.entries(expected)) {
-      // Statement arrays match exactly: these statements and no other.
-      sandbox.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: Match.stringLikeRegexp(`^${service}PodIdentityRole`) }],
-        PolicyDocument: { Statement: statements },
-      });
-    }
-    sandbox.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('PodIdentityRole') }] }, 2);
+    // Statement arrays match exactly: these statements and no other. A role with none has no policy.
+    const withPolicy = expected.filter(({ statements }) => statements.length > 0);
+    for (const { service, statements } of withPolicy) expectPodRoleStatements(sandbox, service, statements);
+    sandbox.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('PodIdentityRole') }] }, withPolicy.length);
   });
 
   it('opens PostgreSQL to the cluster security group, and the API endpoint to the kubectl provider, and nothing else', () => {
@@ -198,12 +190,12 @@ describe('cluster stack', () => {
     const manifests = sandbox.findResources('Custom::AWSCDK-EKS-KubernetesResource');
     const [platformId, platform] = chartManifest(sandbox, 'platform');
     expect(JSON.stringify(platform.Properties.Manifest)).toContain('pod-security.kubernetes.io/enforce');
-    for (const service of ['catalog', 'orders']) {
+    for (const service of CORE_SERVICES) {
       const [, manifest] = chartManifest(sandbox, service);
       expect(manifest.DependsOn).toContain(platformId);
     }
-    // The platform chart, two core APIs, and the node pool that enforces NetworkPolicies.
-    expect(Object.keys(manifests)).toHaveLength(4);
+    // The platform chart, one per core API, and the node pool that enforces NetworkPolicies.
+    expect(Object.keys(manifests)).toHaveLength(1 + CORE_SERVICES.length + 1);
   });
 
   it('turns the network policy controller on and runs the core APIs on Graviton nodes whose NodeClass enforces NetworkPolicies, before any policy is applied', () => {
@@ -216,12 +208,11 @@ describe('cluster stack', () => {
     expect(nodePool.spec.template.spec.requirements).toContainEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] });
     // Preferred over the built-in general-purpose pool, so an idle sandbox runs one node.
     expect(nodePool.spec.weight).toBeGreaterThan(0);
-    for (const chart of ['platform', 'catalog', 'orders']) {
+    for (const chart of ['platform', ...CORE_SERVICES]) {
       expect(chartManifest(sandbox, chart)[1].DependsOn).toContain(poolId);
     }
-    for (const service of ['catalog', 'orders']) {
-      const deployment = objectsOf(chartManifest(sandbox, service)[1]).find((object) => object.kind === 'Deployment');
-      expect(deployment.spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'core-apis' });
+    for (const service of CORE_SERVICES) {
+      expect(objectOf(sandbox, service, 'Deployment').spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'core-apis' });
     }
   });
 
@@ -232,8 +223,7 @@ describe('cluster stack', () => {
     expect(chartManifest(nodeGroup, 'platform')[1].DependsOn).toContain(cniId);
     const kinds = Object.values(nodeGroup.findResources('Custom::AWSCDK-EKS-KubernetesResource')).flatMap((resource) => objectsOf(resource).map((object) => object.kind));
     expect(kinds).not.toContain('NodePool');
-    const deployment = objectsOf(chartManifest(nodeGroup, 'catalog')[1]).find((object) => object.kind === 'Deployment');
-    expect(deployment.spec.template.spec.nodeSelector).toBeUndefined();
+    for (const service of CORE_SERVICES) expect(objectOf(nodeGroup, service, 'Deployment').spec.template.spec.nodeSelector).toBeUndefined();
   });
 
   it('takes the node role out of the instance profiles EKS made, after the cluster is deleted and before the role is, in a sandbox only', () => {
@@ -249,36 +239,38 @@ describe('cluster stack', () => {
   it('serves the HPAs metrics with the metrics-server add-on, installed before the core APIs and after their node pool', () => {
     const [addonId, addon] = Object.entries(sandbox.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'metrics-server' } }))[0];
     expect(addon.DependsOn).toEqual([expect.stringMatching(/^CoreApiNodePoolManifest/)]);
-    for (const service of ['catalog', 'orders']) {
+    for (const service of CORE_SERVICES) {
       expect(chartManifest(sandbox, service)[1].DependsOn).toContain(addonId);
     }
   });
 
   it("applies each core API after its Pod Identity association, so no pod starts without AWS credentials", () => {
-    for (const service of ['catalog', 'orders']) {
+    for (const service of CORE_SERVICES) {
       const [associationId] = Object.keys(sandbox.findResources('AWS::EKS::PodIdentityAssociation', { Properties: { ServiceAccount: service } }));
       expect(chartManifest(sandbox, service)[1].DependsOn).toContain(associationId);
     }
   });
 
-  it("publishes the API's URL, read from the Ingress status once the load balancer exists: plain HTTP by default", () => {
+  it("publishes the API's URL, read from a core API's Ingress status once the shared load balancer exists: plain HTTP by default", () => {
     const [valueId, value] = Object.entries(sandbox.findResources('Custom::AWSCDK-EKS-KubernetesObjectValue'))[0];
-    expect(value.Properties).toMatchObject({ ObjectType: 'ingress', ObjectName: 'catalog', ObjectNamespace: 'shop', JsonPath: '.status.loadBalancer.ingress[0].hostname', TimeoutSeconds: 600 });
-    expect(value.DependsOn).toContain(chartManifest(sandbox, 'catalog')[0]);
+    expect(value.Properties).toMatchObject({ ObjectType: 'ingress', ObjectNamespace: 'shop', JsonPath: '.status.loadBalancer.ingress[0].hostname', TimeoutSeconds: 600 });
+    const service = value.Properties.ObjectName;
+    expect(CORE_SERVICES).toContain(service);
+    expect(value.DependsOn).toContain(chartManifest(sandbox, service)[0]);
     sandbox.hasOutput('ApiUrl', { Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [valueId, 'Value'] }]] } });
-    const ingress = objectsOf(chartManifest(sandbox, 'catalog')[1]).find((object) => object.kind === 'Ingress');
-    expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/listen-ports']).toBeUndefined();
+    for (const name of CORE_SERVICES) expect(objectOf(sandbox, name, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/listen-ports']).toBeUndefined();
   });
 
   it('serves HTTPS with the certificate given with -c apiCertificateArn, and redirects HTTP to it', () => {
     const https = withOptions();
     const ingressClassParams = objectsOf(chartManifest(https, 'platform')[1]).find((object) => object.kind === 'IngressClassParams');
     expect(ingressClassParams.spec.certificateARNs).toEqual([certificateArn]);
-    const ingress = objectsOf(chartManifest(https, 'catalog')[1]).find((object) => object.kind === 'Ingress');
-    expect(ingress.metadata.annotations).toMatchObject({
-      'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
-      'alb.ingress.kubernetes.io/ssl-redirect': '443',
-    });
+    for (const service of CORE_SERVICES) {
+      expect(objectOf(https, service, 'Ingress').metadata.annotations).toMatchObject({
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+        'alb.ingress.kubernetes.io/ssl-redirect': '443',
+      });
+    }
     expect(JSON.stringify(https.findOutputs('ApiUrl'))).toContain('https://');
   });
 

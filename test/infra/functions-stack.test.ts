@@ -1,16 +1,28 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { PROJECT } from '../../infra/config/naming';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EVENT_FUNCTION_NAMES, EVENT_FUNCTIONS, grantsInUse, type EventFunctionDefinition, type EventFunctionName } from '../../infra/config/event-functions';
+import { CORE_SERVICE_REGISTRY, type CoreServiceDefinition } from '../../infra/config/core-services';
+import { loadConfigFromContext, loadEnvironmentConfig } from '../../infra/config/load-config';
+import { PROJECT, pascalCase } from '../../infra/config/naming';
+import { needsUploadsBucket, UPLOAD_FUNCTION_NAMES } from '../../infra/config/upload-functions';
+import { FunctionsStack, type FunctionsStackProps } from '../../infra/stacks/functions-stack';
 import { platformOf } from './platform-fixture';
+import { testApp } from './test-app';
+
+/** The event functions whose registry entry declares a chaos experiment. */
+const FAULT_TARGETS = EVENT_FUNCTION_NAMES.filter((name) => (EVENT_FUNCTIONS[name] as EventFunctionDefinition).invocationErrors);
+
+/** Every Lambda function of ours: the upload functions and the event functions. */
+const FUNCTION_COUNT = UPLOAD_FUNCTION_NAMES.length + EVENT_FUNCTION_NAMES.length;
 
 describe('functions stack', () => {
   const sandbox = platformOf('sandbox').template('functions');
   const prod = platformOf('prod').template('functions');
 
-  it('runs both functions on Node.js 24, arm64, with tracing, JSON logs and a log group with the environment retention', () => {
+  it('runs every function on Node.js 24, arm64, with tracing, JSON logs and a log group with the environment retention', () => {
     sandbox.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }) },
-      2,
+      FUNCTION_COUNT,
     );
   });
 
@@ -42,6 +54,50 @@ describe('functions stack', () => {
     prod.hasResourceProperties('AWS::KMS::Key', { Description: Match.stringLikeRegexp('alarm topic'), PendingWindowInDays: 30 });
   });
 
+  it('encrypts every SNS topic with KMS and alarms on the dead letters and errors of every function', () => {
+    const topics = grantsInUse(EVENT_FUNCTIONS).includes('publish-notifications') ? 2 : 1;
+    sandbox.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, topics);
+    sandbox.resourceCountIs('AWS::SNS::Topic', topics);
+    sandbox.resourceCountIs('AWS::CloudWatch::Alarm', 2 * FUNCTION_COUNT);
+    sandbox.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 }, FUNCTION_COUNT);
+    sandbox.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 0 }, FUNCTION_COUNT);
+    sandbox.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-team@example.com' });
+  });
+
+  it('makes exactly the event functions that declare invocation errors targets of the FIS Lambda actions', () => {
+    const wrapped = Object.entries(sandbox.findResources('AWS::Lambda::Function'))
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.AWS_LAMBDA_EXEC_WRAPPER === '/opt/aws-fis/bootstrap')
+      .map(([logicalId]) => logicalId);
+    expect(wrapped).toHaveLength(FAULT_TARGETS.length);
+    for (const name of FAULT_TARGETS) expect(wrapped).toContainEqual(expect.stringMatching(new RegExp(`^${pascalCase(name)}[0-9A-F]{8}$`)));
+  });
+
+  it('acknowledges S1 on the access-log bucket and on each FIS configuration bucket alone', () => {
+    const acknowledged = platformOf('sandbox')
+      .stack('functions')
+      .findMetadataByType('aws:cdk:acknowledged-rules')
+      .filter(({ data }) => Object.keys(data as object).includes('Annotation::AwsSolutions-S1'))
+      .map(({ path }) => path);
+    const stack = `/${PROJECT}-sandbox-functions`;
+    const accessLogs = needsUploadsBucket(UPLOAD_FUNCTION_NAMES, CORE_SERVICE_REGISTRY) ? [`${stack}/AccessLogs`] : [];
+    expect(acknowledged.sort()).toEqual([...accessLogs, ...FAULT_TARGETS.map((name) => `${stack}/${pascalCase(name)}FaultInjection/Configurations`)].sort());
+  });
+});
+
+/** The functions stack alone, from registries other than the shipped ones (no bundling), in the sandbox unless another config is given. */
+function functionsStackWith(registries: Partial<Pick<FunctionsStackProps, 'eventFunctions' | 'uploadFunctions' | 'coreServices' | 'config'>>): Template {
+  const app = testApp({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new FunctionsStack(app, 'Functions', { config: loadEnvironmentConfig(() => undefined), ...registries }));
+}
+
+/** A core service that presigns uploads, and so has the uploads bucket made (needsUploadsBucket), with no upload function. */
+const PRESIGNER: Record<string, CoreServiceDefinition> = { gallery: { publicPath: '/gallery', usesDatabase: false, grants: ['presign-uploads'], localPort: 8099 } };
+
+const logicalIdsOf = (template: Template, type: string) => Object.keys(template.findResources(type));
+
+describe('functions stack: the uploads bucket, as a core service that presigns uploads has it', () => {
+  const sandbox = functionsStackWith({ uploadFunctions: [], coreServices: PRESIGNER });
+
   it('keeps the uploads bucket private, encrypted, TLS-only and access-logged', () => {
     const uploads = Object.entries(sandbox.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('Uploads'))![1];
     expect(uploads.Properties).toMatchObject({
@@ -67,98 +123,39 @@ describe('functions stack', () => {
   });
 
   it('empties and deletes the buckets with a sandbox, and keeps them in prod', () => {
-    sandbox.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
-    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
+    const prod = functionsStackWith({ uploadFunctions: [], coreServices: PRESIGNER, config: loadConfigFromContext({ env: 'prod' }) });
+    sandbox.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    // The uploads bucket, its access logs, and the FIS configuration bucket of each fault target.
+    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 2 + FAULT_TARGETS.length);
     prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
     prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
+});
 
-  it('triggers the image-resizer on objects created under uploads/ only', () => {
-    sandbox.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: {
-        LambdaFunctionConfigurations: [
-          { Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } } },
-        ],
-      },
-    });
+describe('functions stack: what exists only while something in the registries uses it', () => {
+  it('creates neither the idempotency table nor the notification topic (nor its output) when no event function has their grants', () => {
+    const withoutGrants = Object.fromEntries(EVENT_FUNCTION_NAMES.map((name): [string, EventFunctionDefinition] => [name, { ...EVENT_FUNCTIONS[name], grants: [] }]));
+    const template = functionsStackWith({ eventFunctions: withoutGrants as Record<EventFunctionName, EventFunctionDefinition> });
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    expect(logicalIdsOf(template, 'AWS::SNS::Topic')).toEqual([expect.stringMatching(/^AlarmTopic/)]);
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('NotificationTopicArn');
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toMatch(/IDEMPOTENCY_TABLE_NAME|NOTIFICATION_TOPIC_ARN/);
   });
 
-  it('lets the image-resizer read uploads/ and write thumbnails/, nothing else in the bucket', () => {
-    const statements = JSON.stringify(
-      Object.values(sandbox.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^ImageResizerRole') }] } })),
-    );
-    expect(statements).toContain('/uploads/*');
-    expect(statements).toContain('/thumbnails/*');
-    expect(statements).not.toMatch(/"s3:\*"|"s3:Delete/);
+  it('creates no uploads bucket, access-log bucket or bucket notification (nor the output) without an upload function or a core service that presigns uploads', () => {
+    const template = functionsStackWith({ uploadFunctions: [], coreServices: {} });
+    expect(logicalIdsOf(template, 'AWS::S3::Bucket').filter((id) => /^(Uploads|AccessLogs)/.test(id))).toEqual([]);
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    expect(Object.keys(template.findOutputs('*'))).not.toContain('UploadsBucketName');
   });
 
-  it('retries a failed resize twice, then parks the event in an encrypted DLQ', () => {
-    sandbox.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ImageResizerDeadLetters'), 'Arn'] } } },
-    });
-  });
-
-  it('routes OrderPlaced from the bus to an encrypted, TLS-only queue with a DLQ after 5 receives', () => {
-    sandbox.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['hybrid-platform.orders'], 'detail-type': ['OrderPlaced'] },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifierQueue'), 'Arn'] } })],
-    });
-    sandbox.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifierDeadLetters'), 'Arn'] }, maxReceiveCount: 5 },
-    });
-    sandbox.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-  });
-
-  it('feeds the notifier in batches that report partial failures', () => {
-    sandbox.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
-  });
-
-  it('keeps idempotency records in an on-demand table with TTL and point-in-time recovery', () => {
-    sandbox.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      BillingMode: 'PAY_PER_REQUEST',
-      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
-    });
-  });
-
-  it('lets the notifier touch only its idempotency items and publish to its topic', () => {
-    const [policy] = Object.values(sandbox.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^NotifierRole') }] } }));
-    const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-    const actions = statements.flatMap((statement) => statement.Action);
-    expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'sns:Publish']),
-    );
-    expect(actions.filter((action) => action.startsWith('dynamodb:'))).toHaveLength(4);
-    // X-Ray has no resource-level permissions; everything else names its resource.
-    const wildcard = statements.filter((statement) => statement.Resource === '*').flatMap((statement) => statement.Action);
-    expect(wildcard.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-  });
-
-  it('encrypts both SNS topics with KMS and alarms on dead letters and function errors', () => {
-    sandbox.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, 2);
-    sandbox.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    sandbox.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 }, 2);
-    sandbox.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Threshold: 0 }, 2);
-    sandbox.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-team@example.com' });
-  });
-
-  it('does not access-log the FIS configuration bucket (late logs of its polls would refill the access-log bucket on destroy), acknowledging S1 on it alone', () => {
-    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith([`${PROJECT}-sandbox-fis-`])] } } }));
-    expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
-    const acknowledged = platformOf('sandbox')
-      .stack('functions')
-      .findMetadataByType('aws:cdk:acknowledged-rules')
-      .filter(({ data }) => Object.keys(data as object).includes('Annotation::AwsSolutions-S1'))
-      .map(({ path }) => path);
-    expect(acknowledged.sort()).toEqual([`/${PROJECT}-sandbox-functions/AccessLogs`, `/${PROJECT}-sandbox-functions/NotifierFaultInjection/Configurations`]);
-  });
-
-  it('lets the notifier wait up to 2 s for the FIS configuration, so preventExecution faults apply before the handler runs', () => {
-    sandbox.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap', AWS_FIS_POLL_MAX_WAIT_MILLISECONDS: '2000' }) },
-    });
+  it('keeps the uploads bucket and its access logs, without notifications, for a core service that presigns uploads', () => {
+    const template = functionsStackWith({ uploadFunctions: [], coreServices: PRESIGNER });
+    expect(logicalIdsOf(template, 'AWS::S3::Bucket').filter((id) => /^(Uploads|AccessLogs)/.test(id))).toEqual([
+      expect.stringMatching(/^AccessLogs/),
+      expect.stringMatching(/^Uploads/),
+    ]);
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    expect(Object.keys(template.findOutputs('*'))).toContain('UploadsBucketName');
   });
 });

@@ -1,6 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORE_SERVICE_REGISTRY, CORE_SERVICES, coreService, registryProblems, serviceUrlVariable, type CoreServiceDefinition } from '../../infra/config/core-services';
+import {
+  CORE_SERVICE_REGISTRY,
+  CORE_SERVICES,
+  coreService,
+  registryProblems,
+  serviceUrlVariable,
+  type CoreServiceDefinition,
+  type CoreServiceName,
+} from '../../infra/config/core-services';
 import { EVENT_FUNCTION_NAMES } from '../../infra/config/event-functions';
 import { DEV_SERVICES } from '../../scripts/dev';
 import type { AnyServiceDefinition } from '../../services/kit';
@@ -67,18 +75,23 @@ describe('the core service registry', () => {
 
   it('runs every service under npm run dev on its own port, calling the others by the URL variables the charts set', () => {
     expect(DEV_SERVICES.map((service) => service.name)).toEqual(CORE_SERVICES);
-    const orders = DEV_SERVICES.find((service) => service.name === 'orders')!;
-    expect(orders.env).toMatchObject({
-      PORT: String(CORE_SERVICE_REGISTRY.orders.localPort),
-      [serviceUrlVariable('catalog')]: `http://127.0.0.1:${CORE_SERVICE_REGISTRY.catalog.localPort}`,
-      EVENT_BUS_NAME: 'local-events',
-      OUTBOX_RELAY_ENABLED: 'false',
-    });
-    expect(DEV_SERVICES.find((service) => service.name === 'catalog')!.env).toEqual({ PORT: '8081', UPLOADS_BUCKET: 'local-uploads' });
+    for (const [index, name] of CORE_SERVICES.entries()) {
+      const { localPort, environment = {}, calls = [], localEnvironment = {} } = coreService(name);
+      expect({ name, env: DEV_SERVICES[index].env }).toEqual({
+        name,
+        env: {
+          PORT: String(localPort),
+          // A local stand-in for each platform input it reads (the sample-named tests check which).
+          ...Object.fromEntries(Object.keys(environment).map((variable) => [variable, expect.stringMatching(/^local-/)])),
+          ...Object.fromEntries(calls.map((called) => [serviceUrlVariable(called), `http://127.0.0.1:${coreService(called as CoreServiceName).localPort}`])),
+          ...localEnvironment,
+        },
+      });
+    }
   });
 
   it('names the URL variable of a called service after it', () => {
-    expect(serviceUrlVariable('catalog')).toBe('CATALOG_URL');
+    expect(serviceUrlVariable('inventory')).toBe('INVENTORY_URL');
     expect(serviceUrlVariable('image-api')).toBe('IMAGE_API_URL');
   });
 });
@@ -93,7 +106,13 @@ describe('the event function registry', () => {
 describe('the README', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-  it.each([...CORE_SERVICES.map((name) => `services/${name}`), ...EVENT_FUNCTION_NAMES.map((name) => `functions/${name}`), 'functions/image-resizer'])(
+  // Every core API and event function of the registries, and every other function (the image-resizer has no registry: S3 triggers it).
+  const functionFolders = readdirSync(join(ROOT, 'functions'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'shared')
+    .map((entry) => entry.name);
+  const folders = new Set([...CORE_SERVICES.map((name) => `services/${name}`), ...[...EVENT_FUNCTION_NAMES, ...functionFolders].map((name) => `functions/${name}`)]);
+
+  it.each([...folders])(
     'has a row for %s in its table of services and functions',
     (folder) => {
       expect(readme).toMatch(new RegExp(`^\\| \\[\`${folder.split('/')[1]}\`\\]\\(${folder}\\) \\|`, 'm'));

@@ -1,30 +1,35 @@
 import { Yaml } from 'cdk8s';
-import { readFileSync } from 'node:fs';
-import { API_NAME_LABEL, HTTP_PORT } from '../../k8s/core-api-workload';
+import { APP_NAMESPACE } from '../../infra/config/core-services';
+import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from '../../k8s/core-api-workload';
 import { ValuesError, platformValuesFrom, validateValues } from '../../k8s/values';
-import type { Manifest } from './manifest-policy';
-import { EXAMPLE_VALUES, synthesizeApp, synthesizeManifests } from './synthesize';
+import { FIXTURE_INPUTS, FIXTURE_REGISTRY, FIXTURE_REPOSITORY, fixtureValues } from './fixture-registry';
+import { podsOf, selects, type Manifest } from './manifest-policy';
+import { findManifest, manifestsOf, synthesizeFixture, synthesizeRegistry } from './synthesize';
 
-const app = synthesizeApp();
-const manifests = synthesizeManifests();
+// The platform's behaviour, proven on the fixture registry (fixture-registry.ts): alpha calls beta,
+// beta reads both platform inputs, gamma has no database. What only the samples do: <sample>-chart.test.ts.
+const app = synthesizeFixture();
+const manifests = manifestsOf(app);
 const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+const named = (kind: string, name: string) => findManifest(manifests, kind, name);
 /* eslint-disable @typescript-eslint/no-explicit-any -- assertions reach into manifests by path */
 const specOf = (m: Manifest) => m.spec as any;
+const configOf = (name: string) => named('ConfigMap', `${name}-config`).data!;
 
 describe('synthesized charts', () => {
-  test('are the platform chart, then one chart per core API', () => {
-    expect(app.charts.map((chart) => chart.node.id)).toEqual(['platform', 'catalog', 'orders']);
+  test('are the platform chart, then one chart per core API, in the order of the registry', () => {
+    expect(app.charts.map((chart) => chart.node.id)).toEqual(['platform', 'alpha', 'beta', 'gamma']);
   });
 
-  // One snapshot per chart, as the YAML that `npm run synth:k8s` writes to dist/k8s/.
-  test.each(app.charts.map((chart) => [chart.node.id, chart] as const))('chart %s matches its snapshot', (_, chart) => {
+  // One snapshot per chart of the real registry, as the YAML that `npm run synth:k8s` writes to dist/k8s/.
+  test.each(synthesizeRegistry().charts.map((chart) => [chart.node.id, chart] as const))('chart %s matches its snapshot', (_, chart) => {
     expect(Yaml.stringify(...chart.toJson())).toMatchSnapshot();
   });
 
   test('are the same on every synthesis (the cdk8s address-hash labels included), so the snapshots need no masking', () => {
-    const first = synthesizeApp().synthYaml();
-    expect(synthesizeApp().synthYaml()).toBe(first);
-    expect(first).toContain('cdk8s.io/metadata.addr: catalog-Workload-Deployment-');
+    const first = synthesizeFixture().synthYaml();
+    expect(synthesizeFixture().synthYaml()).toBe(first);
+    expect(first).toContain('cdk8s.io/metadata.addr: alpha-Workload-Deployment-');
   });
 });
 
@@ -32,7 +37,7 @@ describe('chart contents', () => {
   test('the namespace enforces, audits and warns at Pod Security Standards restricted', () => {
     expect(ofKind('Namespace').map((ns) => ns.metadata)).toEqual([
       {
-        name: 'shop',
+        name: APP_NAMESPACE,
         labels: {
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': 'latest',
@@ -45,9 +50,44 @@ describe('chart contents', () => {
     ]);
   });
 
+  test('each core API has a Deployment of its image in the namespace, configured by its ConfigMap', () => {
+    expect(ofKind('Deployment').map((d) => [d.metadata?.namespace, d.metadata?.name])).toEqual(Object.keys(FIXTURE_REGISTRY).map((name) => [APP_NAMESPACE, name]));
+    for (const [name, image] of Object.entries(FIXTURE_INPUTS.images)) {
+      const [container] = specOf(named('Deployment', name)).template.spec.containers;
+      expect(container).toMatchObject({ name, image, ports: [{ containerPort: HTTP_PORT }], envFrom: [{ configMapRef: { name: `${name}-config` } }] });
+    }
+  });
+
+  test('each Deployment runs its container non-root, read-only, unprivileged, with no capabilities and the runtime seccomp profile', () => {
+    for (const deployment of ofKind('Deployment')) {
+      const { securityContext, containers } = specOf(deployment).template.spec;
+      expect(securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 });
+      expect(containers[0].securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+
+  test('each Deployment probes its container, bounds its resources, and spreads its pods over zones', () => {
+    for (const deployment of ofKind('Deployment')) {
+      const { containers, topologySpreadConstraints } = specOf(deployment).template.spec;
+      expect(containers[0].startupProbe.httpGet.path).toBe('/healthz');
+      expect(containers[0].livenessProbe.httpGet.path).toBe('/healthz');
+      expect(containers[0].readinessProbe.httpGet.path).toBe('/readyz');
+      expect(containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+      expect(topologySpreadConstraints).toEqual([expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' })]);
+    }
+  });
+
   test('each Deployment leaves the replica count to its autoscaling/v2 HPA', () => {
     const deployments = ofKind('Deployment');
-    expect(deployments.map((d) => d.metadata?.name)).toEqual(['catalog', 'orders']);
     for (const deployment of deployments) expect(specOf(deployment)).not.toHaveProperty('replicas');
     expect(ofKind('HorizontalPodAutoscaler').map((hpa) => [hpa.apiVersion, specOf(hpa).scaleTargetRef])).toEqual(
       deployments.map((d) => ['autoscaling/v2', { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata?.name }]),
@@ -56,48 +96,89 @@ describe('chart contents', () => {
 
   test('each Deployment has a policy/v1 PodDisruptionBudget over its pods', () => {
     const budgets = ofKind('PodDisruptionBudget');
-    expect(budgets.map((pdb) => pdb.apiVersion)).toEqual(['policy/v1', 'policy/v1']);
+    expect(budgets.map((pdb) => pdb.apiVersion)).toEqual(ofKind('Deployment').map(() => 'policy/v1'));
     expect(budgets.map((pdb) => specOf(pdb).selector)).toEqual(ofKind('Deployment').map((d) => specOf(d).selector));
   });
 
+  test("the load balancer routes each core API's publicPath, as a prefix, to its Service", () => {
+    expect(ofKind('Ingress').map((ingress) => [ingress.metadata?.name, specOf(ingress).rules])).toEqual(
+      Object.entries(FIXTURE_REGISTRY).map(([name, { publicPath }]) => [
+        name,
+        [{ http: { paths: [{ path: publicPath, pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }] } }],
+      ]),
+    );
+  });
+
   test('each Ingress uses the alb IngressClass, which EKS Auto Mode runs', () => {
-    expect(ofKind('Ingress').map((ingress) => [ingress.metadata?.name, specOf(ingress).ingressClassName])).toEqual([
-      ['catalog', 'alb'],
-      ['orders', 'alb'],
-    ]);
+    expect(ofKind('Ingress').map((ingress) => specOf(ingress).ingressClassName)).toEqual(['alb', 'alb', 'alb']);
     expect(ofKind('IngressClass').map((ic) => [ic.metadata?.name, specOf(ic).controller])).toEqual([['alb', 'eks.amazonaws.com/alb']]);
   });
 
   test('no ServiceAccount or pod mounts a Kubernetes API token', () => {
     expect(ofKind('ServiceAccount').map((sa) => [sa.metadata?.name, sa.automountServiceAccountToken])).toEqual([
-      ['catalog', false],
-      ['orders', false],
+      ['alpha', false],
+      ['beta', false],
+      ['gamma', false],
     ]);
     for (const deployment of ofKind('Deployment')) expect(specOf(deployment).template.spec.automountServiceAccountToken).toBe(false);
   });
 });
 
+describe('the database', () => {
+  test('only the pods of core APIs that use the database may open connections to it, in the VPC on the PostgreSQL port', () => {
+    const policy = named('NetworkPolicy', 'allow-database');
+    expect(specOf(policy).egress).toEqual([{ to: [{ ipBlock: { cidr: FIXTURE_INPUTS.vpcCidr } }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
+    const selected = podsOf(manifests).filter((pod) => selects(specOf(policy).podSelector, pod.labels));
+    expect(selected.map((pod) => pod.owner.metadata?.name)).toEqual(['alpha', 'beta']);
+    expect(podsOf(manifests).map((pod) => pod.labels[TRAFFIC_LABELS.toDatabase])).toEqual(['true', 'true', 'false']);
+  });
+
+  test('the ConfigMaps of those core APIs, and only theirs, name the database and its secret', () => {
+    const database = {
+      DATABASE_HOST: FIXTURE_INPUTS.databaseHost,
+      DATABASE_PORT: FIXTURE_INPUTS.databasePort,
+      DATABASE_NAME: FIXTURE_INPUTS.databaseName,
+      DATABASE_SECRET_ARN: FIXTURE_INPUTS.databaseSecretArn,
+    };
+    expect(configOf('alpha')).toMatchObject(database);
+    expect(configOf('beta')).toMatchObject(database);
+    expect(Object.keys(configOf('gamma')).filter((key) => key.startsWith('DATABASE_'))).toEqual([]);
+  });
+});
+
+describe('platform inputs', () => {
+  test('each core API gets the platform inputs it reads, under the variable names of its entry, and its region and name', () => {
+    expect(configOf('beta')).toMatchObject({ EVENT_BUS_NAME: 'fixture-events', UPLOADS_BUCKET: 'fixture-uploads', AWS_REGION: 'eu-west-1', SERVICE_NAME: 'beta' });
+    expect(configOf('gamma')).toEqual({ AWS_REGION: 'eu-west-1', SERVICE_NAME: 'gamma' });
+  });
+
+  test('a core API gets none of the platform inputs it does not read', () => {
+    expect(configOf('alpha')).not.toHaveProperty('EVENT_BUS_NAME');
+    expect(configOf('alpha')).not.toHaveProperty('UPLOADS_BUCKET');
+  });
+});
+
 describe('calls between core APIs', () => {
-  const policy = (name: string) => specOf(ofKind('NetworkPolicy').find((np) => np.metadata?.name === name)!);
+  const policy = (name: string) => specOf(named('NetworkPolicy', name));
   const podsNamed = (name: string) => ({
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': APP_NAMESPACE } },
     podSelector: { matchLabels: { [API_NAME_LABEL]: name } },
   });
   const http = [{ port: HTTP_PORT, protocol: 'TCP' }];
 
-  test('the orders pods may open connections to the catalog pods, on the HTTP port only', () => {
-    expect(policy('allow-orders-to-catalog')).toEqual({
-      podSelector: { matchLabels: { [API_NAME_LABEL]: 'orders' } },
+  test("the caller's pods may open connections to the called API's pods, on the HTTP port only", () => {
+    expect(policy('allow-alpha-to-beta')).toEqual({
+      podSelector: { matchLabels: { [API_NAME_LABEL]: 'alpha' } },
       policyTypes: ['Egress'],
-      egress: [{ to: [podsNamed('catalog')], ports: http }],
+      egress: [{ to: [podsNamed('beta')], ports: http }],
     });
   });
 
-  test('the catalog pods accept connections from the orders pods, on the HTTP port only', () => {
-    expect(policy('allow-catalog-from-orders')).toEqual({
-      podSelector: { matchLabels: { [API_NAME_LABEL]: 'catalog' } },
+  test("the called API's pods accept connections from the caller's pods, on the HTTP port only", () => {
+    expect(policy('allow-beta-from-alpha')).toEqual({
+      podSelector: { matchLabels: { [API_NAME_LABEL]: 'beta' } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [podsNamed('orders')], ports: http }],
+      ingress: [{ from: [podsNamed('alpha')], ports: http }],
     });
   });
 
@@ -107,57 +188,46 @@ describe('calls between core APIs', () => {
         (peer: any) => peer.podSelector !== undefined,
       ),
     );
-    expect(podPeers.map((np) => np.metadata?.name)).toEqual(['allow-orders-to-catalog', 'allow-catalog-from-orders']);
+    expect(podPeers.map((np) => np.metadata?.name)).toEqual(['allow-alpha-to-beta', 'allow-beta-from-alpha']);
   });
 
-  test('the orders ConfigMap sends CATALOG_URL to the catalog Service, which forwards to the HTTP port', () => {
-    const catalogService = ofKind('Service').find((svc) => svc.metadata?.name === 'catalog')!;
-    expect(specOf(catalogService).ports).toEqual([{ port: 80, targetPort: HTTP_PORT }]);
-    const ordersConfig = ofKind('ConfigMap').find((cm) => cm.metadata?.name === 'orders-config')!;
-    expect((ordersConfig.data as Record<string, string>).CATALOG_URL).toBe('http://catalog.shop.svc.cluster.local');
+  test("the caller's ConfigMap sends <NAME>_URL to the called API's Service, which forwards to the HTTP port", () => {
+    expect(specOf(named('Service', 'beta')).ports).toEqual([{ port: 80, targetPort: HTTP_PORT }]);
+    expect(configOf('alpha').BETA_URL).toBe(`http://beta.${APP_NAMESPACE}.svc.cluster.local`);
   });
 
-  test('platformValuesFrom names the catalog Service in the namespace of the values it makes', () => {
-    const values = platformValuesFrom({
-      region: 'eu-west-1',
-      vpcCidr: '10.0.0.0/16',
-      databaseHost: 'db.example',
-      databasePort: '5432',
-      databaseName: 'platform',
-      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
-      uploadsBucket: 'uploads',
-      eventBusName: 'events',
-      images: { catalog: 'registry/catalog:1', orders: 'registry/orders:1' },
-    });
-    expect(values.services.orders.config.CATALOG_URL).toBe('http://catalog.shop.svc.cluster.local');
-    expect(values.services.catalog.config).not.toHaveProperty('CATALOG_URL');
+  test('platformValuesFrom gives the URL of a called API to its callers only', () => {
+    const { services } = platformValuesFrom(FIXTURE_INPUTS, FIXTURE_REGISTRY);
+    const urls = (config: Record<string, string>) => Object.keys(config).filter((key) => key.endsWith('_URL'));
+    expect([urls(services.alpha.config), urls(services.beta.config), urls(services.gamma.config)]).toEqual([['BETA_URL'], [], []]);
   });
 });
 
 describe('validateValues', () => {
-  const example = JSON.parse(readFileSync(EXAMPLE_VALUES, 'utf8'));
-  const withCatalogImage = (image: string) => ({ ...example, services: { ...example.services, catalog: { ...example.services.catalog, image } } });
+  const values = JSON.parse(JSON.stringify(fixtureValues()));
+  const withAlphaImage = (image: string) => ({ ...values, services: { ...values.services, alpha: { ...values.services.alpha, image } } });
+  const validate = (candidate: unknown) => () => validateValues(candidate, 'fixture', FIXTURE_REGISTRY);
   const invalid = (problem: string) => new ValuesError(`Invalid chart values in fixture:\n  - ${problem}`);
-  const repository = '123456789012.dkr.ecr.us-east-1.amazonaws.com/hybrid-platform-sandbox/catalog';
+  const repository = `${FIXTURE_REPOSITORY}/alpha`;
 
-  test('accepts the example values as they are', () => {
-    expect(validateValues(example, 'fixture')).toEqual(example);
+  test('accepts the values platformValuesFrom makes', () => {
+    expect(validate(values)()).toEqual(values);
   });
 
   test('rejects an image tagged latest', () => {
-    expect(() => validateValues(withCatalogImage(`${repository}:latest`), 'fixture')).toThrow(
-      invalid('services.catalog.image: must not use the tag "latest": pin a version or digest'),
-    );
+    expect(validate(withAlphaImage(`${repository}:latest`))).toThrow(invalid('services.alpha.image: must not use the tag "latest": pin a version or digest'));
   });
 
   test('rejects an untagged image', () => {
-    expect(() => validateValues(withCatalogImage(repository), 'fixture')).toThrow(
-      invalid('services.catalog.image: must end in a tag or digest, e.g. registry/catalog:1.0.0'),
-    );
+    expect(validate(withAlphaImage(repository))).toThrow(invalid('services.alpha.image: must end in a tag or digest, e.g. registry/my-api:1.0.0'));
   });
 
-  test('rejects a values file without an entry for every core service', () => {
-    const onlyCatalog = { catalog: example.services.catalog };
-    expect(() => validateValues({ ...example, services: onlyCatalog }, 'fixture')).toThrow(/services\.orders: /);
+  test('rejects values without an entry for every core API of the registry', () => {
+    const withoutBeta = Object.fromEntries(Object.entries(values.services).filter(([name]) => name !== 'beta'));
+    expect(validate({ ...values, services: withoutBeta })).toThrow(/services\.beta: /);
+  });
+
+  test('rejects an entry for a service the registry does not have', () => {
+    expect(validate({ ...values, services: { ...values.services, delta: values.services.gamma } })).toThrow(/services: Unrecognized key: "delta"/);
   });
 });

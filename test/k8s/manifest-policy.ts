@@ -82,7 +82,7 @@ export function namespaceOf(manifest: Manifest): string | undefined {
   return CLUSTER_SCOPED_KINDS.has(manifest.kind) ? undefined : (manifest.metadata?.namespace ?? 'default');
 }
 
-/** "Deployment shop/catalog", or "IngressClass alb" for cluster-scoped objects. */
+/** "Deployment shop/alpha", or "IngressClass alb" for cluster-scoped objects. */
 export function objectName(manifest: Manifest): string {
   const namespace = namespaceOf(manifest);
   return `${manifest.kind} ${namespace ? `${namespace}/` : ''}${manifest.metadata?.name ?? '<unnamed>'}`;

@@ -1,12 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
-import { App, YamlOutputType, type Chart } from 'cdk8s';
+import { App, YamlOutputType } from 'cdk8s';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { addPlatformCharts } from '../../k8s/charts';
 import { DEFAULT_MANIFESTS_DIR, ManifestsError, deployArgsFromConfig, deployCharts, listManifestFiles, type DeployedCharts } from '../../k8s/pulumi/deploy-charts';
-import { valuesFromFile } from '../../k8s/values-sources';
+import { synthesizeFixture } from './synthesize';
 
 const PROJECT = (parse(readFileSync(join(__dirname, '../../k8s/pulumi/Pulumi.yaml'), 'utf8')) as { name: string }).name;
 
@@ -41,12 +40,11 @@ let outdir: string;
 let expected: ExpectedObject[];
 
 beforeAll(() => {
-  // The real charts, synthesized in-process the way k8s/synth.ts does it.
+  // The charts of the fixture registry (fixture-registry.ts), written the way k8s/synth.ts writes them.
   outdir = mkdtempSync(join(tmpdir(), 'pulumi-charts-'));
-  const app = new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const { all } = addPlatformCharts(app, valuesFromFile(join(__dirname, '../../k8s/values/example.json')));
+  const app = synthesizeFixture(new App({ outdir, outputFileExtension: '.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART }));
   app.synth();
-  expected = all.flatMap((chart: Chart, chartIndex) =>
+  expected = app.charts.flatMap((chart, chartIndex) =>
     chart.toJson().map((manifest) => ({
       chartIndex,
       type: typeToken(manifest.apiVersion, manifest.kind),
@@ -133,8 +131,8 @@ describe('deployCharts with a given kubeconfig and context', () => {
   });
 
   test('reads the synthesized charts in file-name order, platform first', () => {
-    expect(deployed.charts.map((chart) => chart.file)).toEqual(['0000-platform.yaml', '0001-catalog.yaml', '0002-orders.yaml']);
-    expect(deployed.charts.map((chart) => chart.objectCount)).toEqual([0, 1, 2].map((i) => expected.filter((o) => o.chartIndex === i).length));
+    expect(deployed.charts.map((chart) => chart.file)).toEqual(['0000-platform.yaml', '0001-alpha.yaml', '0002-beta.yaml', '0003-gamma.yaml']);
+    expect(deployed.charts.map((chart) => chart.objectCount)).toEqual([0, 1, 2, 3].map((i) => expected.filter((o) => o.chartIndex === i).length));
   });
 
   test('registers every object of every chart, once, with its kind, namespace and labels', () => {
@@ -160,7 +158,7 @@ describe('deployCharts with a given kubeconfig and context', () => {
       expect({ object: keyOf(other), startedAfterNamespace: other.started > namespaceDone }).toEqual({ object: keyOf(other), startedAfterNamespace: true });
     }
     const chartOf = (r: Registration) => expected.find((o) => key(o.type, o.namespace, o.name) === keyOf(r))!.chartIndex;
-    for (const chartIndex of [1, 2]) {
+    for (const chartIndex of [1, 2, 3]) {
       const previousDone = Math.max(...objects.filter((r) => chartOf(r) === chartIndex - 1).map((r) => r.finished!));
       const firstStart = Math.min(...objects.filter((r) => chartOf(r) === chartIndex).map((r) => r.started));
       expect(firstStart).toBeGreaterThan(previousDone);
@@ -252,9 +250,9 @@ describe('manifest files', () => {
   });
 
   test('only YAML files, sorted by name', () => {
-    for (const file of ['0002-orders.yaml', '0000-platform.yaml', 'README.md', '0001-catalog.yml']) writeFileSync(join(dir, file), '');
+    for (const file of ['0002-beta.yaml', '0000-platform.yaml', 'README.md', '0001-alpha.yml']) writeFileSync(join(dir, file), '');
     mkdirSync(join(dir, 'old.yaml'));
-    expect(listManifestFiles(dir)).toEqual(['0000-platform.yaml', '0001-catalog.yml', '0002-orders.yaml']);
+    expect(listManifestFiles(dir)).toEqual(['0000-platform.yaml', '0001-alpha.yml', '0002-beta.yaml']);
   });
 
   test('a document that is not a Kubernetes object names its file', () => {

@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { CORE_SERVICES, coreService, type CoreServiceName, type PlatformInput } from '../../infra/config/core-services';
 import { PROJECT } from '../../infra/config/naming';
 import { synthK8s } from '../../k8s/synth-command';
+import { NOT_DEPLOYED } from '../../k8s/values-sources';
 
 const ROOT = join(__dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'k8s-synth-'));
@@ -30,47 +32,72 @@ const manifestsIn = (dir: string): Manifest[] =>
   readdirSync(dir)
     .sort()
     .flatMap((file) => parseAllDocuments(readFileSync(join(dir, file), 'utf8')).map((document) => document.toJS() as Manifest));
-const configMap = (manifests: Manifest[], service: string) => manifests.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name.startsWith(service))?.data;
+const configMap = (manifests: Manifest[], service: string) => manifests.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === `${service}-config`)?.data;
+
+// The CLI writes the real registry's charts: what is expected is derived from the registry, so these
+// hold whichever core APIs it lists (the charts themselves are tested on a fixture: charts.test.ts).
+
+/** The files of `npm run synth:k8s`: the platform chart, then one per core API, numbered in that order. */
+const chartFiles = ['platform', ...CORE_SERVICES].map((chart, index) => `${String(index).padStart(4, '0')}-${chart}.yaml`);
+
+/** Each core API's ConfigMap, as the platform inputs of `values` make it: the variables its entry reads them into. */
+const expectedInputs = (values: Readonly<Record<PlatformInput, string>>) =>
+  Object.fromEntries(
+    CORE_SERVICES.map((name) => [name, Object.fromEntries(Object.entries(coreService(name).environment ?? {}).map(([variable, input]) => [variable, values[input]]))]),
+  );
+
+/** The platform inputs of an environment before any deploy, named after it (see valuesForEnvironment). */
+const environmentInputs = (env: string) => ({
+  eventBusName: `${PROJECT}-${env}-events`,
+  uploadsBucket: `${PROJECT}-${env}-uploads-${NOT_DEPLOYED.account}-${NOT_DEPLOYED.region}`,
+});
+const configMaps = (dir: string) => {
+  const manifests = manifestsIn(join(scratch, dir));
+  return Object.fromEntries(CORE_SERVICES.map((name) => [name, configMap(manifests, name)]));
+};
 
 describe('npm run synth:k8s', () => {
   it('writes the charts of the environment chosen with -c, with its overrides', () => {
     synthK8sInScratch('--out', 'prod', '-c', 'env=prod', '-c', 'vpcCidr=10.20.0.0/17');
 
     const manifests = manifestsIn(join(scratch, 'prod'));
-    expect(readdirSync(join(scratch, 'prod')).sort()).toEqual(['0000-platform.yaml', '0001-catalog.yaml', '0002-orders.yaml']);
+    expect(readdirSync(join(scratch, 'prod')).sort()).toEqual(chartFiles);
     expect(JSON.stringify(manifests.filter((manifest) => manifest.kind === 'NetworkPolicy'))).toContain('"cidr":"10.20.0.0/17"');
-    expect(configMap(manifests, 'orders')).toMatchObject({ EVENT_BUS_NAME: `${PROJECT}-prod-events` });
+    expect(configMaps('prod')).toMatchObject(expectedInputs(environmentInputs('prod')));
   });
 
   it('writes the sandbox environment without -c', () => {
     synthK8sInScratch('--out', 'sandbox');
-    expect(configMap(manifestsIn(join(scratch, 'sandbox')), 'orders')).toMatchObject({ EVENT_BUS_NAME: `${PROJECT}-sandbox-events` });
+    expect(readdirSync(join(scratch, 'sandbox')).sort()).toEqual(chartFiles);
+    expect(configMaps('sandbox')).toMatchObject(expectedInputs(environmentInputs('sandbox')));
   });
 
   it('still takes a values file', () => {
     synthK8sInScratch('--out', 'from-file', '--values', join(ROOT, 'k8s/values/example.json'));
-    expect(configMap(manifestsIn(join(scratch, 'from-file')), 'catalog')).toMatchObject({ UPLOADS_BUCKET: 'hybrid-platform-sandbox-functions-uploads-example' });
+    const example = JSON.parse(readFileSync(join(ROOT, 'k8s/values/example.json'), 'utf8'));
+    expect(configMaps('from-file')).toEqual(Object.fromEntries(CORE_SERVICES.map((name) => [name, example.services[name].config])));
   });
 
   it('still takes the outputs of cdk deploy, and writes the Argo CD Application for --argocd-repo', () => {
-    const example = JSON.parse(readFileSync(join(ROOT, 'k8s/values/example.json'), 'utf8'));
-    const config = example.services.orders.config;
+    const deployed = { uploadsBucket: 'deployed-uploads', eventBusName: 'deployed-events' };
     const inputs = {
       region: 'eu-west-1',
       vpcCidr: '10.30.0.0/16',
-      databaseHost: config.DATABASE_HOST,
+      databaseHost: 'db.cluster-abc.eu-west-1.rds.amazonaws.com',
       databasePort: '5432',
       databaseName: 'platform',
-      databaseSecretArn: config.DATABASE_SECRET_ARN,
-      uploadsBucket: 'deployed-uploads',
-      eventBusName: 'deployed-events',
-      images: { catalog: example.services.catalog.image, orders: example.services.orders.image },
+      databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf',
+      ...deployed,
+      images: Object.fromEntries(CORE_SERVICES.map((name) => [name, `registry.example.com/${name}:1.0.0`])) as Record<CoreServiceName, string>,
     };
     writeFileSync(join(scratch, 'outputs.json'), JSON.stringify({ cluster: { ChartInputs: JSON.stringify(inputs) } }));
 
     synthK8sInScratch('--out', 'deployed', '--cdk-outputs', 'outputs.json', '--argocd-repo', 'https://github.com/example/fork.git');
 
-    expect(configMap(manifestsIn(join(scratch, 'deployed')), 'orders')).toMatchObject({ EVENT_BUS_NAME: 'deployed-events', AWS_REGION: 'eu-west-1' });
+    expect(readdirSync(join(scratch, 'deployed')).sort()).toEqual(chartFiles);
+    const inEveryConfigMap = Object.fromEntries(CORE_SERVICES.map((name) => [name, { AWS_REGION: 'eu-west-1', SERVICE_NAME: name }]));
+    expect(configMaps('deployed')).toMatchObject(inEveryConfigMap);
+    expect(configMaps('deployed')).toMatchObject(expectedInputs(deployed));
     const [application] = manifestsIn(join(scratch, 'dist/argocd'));
     expect(application).toMatchObject({ kind: 'Application', spec: { source: { repoURL: 'https://github.com/example/fork.git', path: 'deployed' } } });
   });
