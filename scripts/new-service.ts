@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CORE_SERVICE_REGISTRY, registryProblems, type CoreServiceDefinition } from '../infra/config/core-services';
 import { EVENT_FUNCTIONS } from '../infra/config/event-functions';
+import { UPLOAD_FUNCTIONS } from '../infra/config/upload-functions';
 import { exitOnUserError, parseArguments, UsageError } from './cli-args';
 import { apiFiles } from './scaffold/api-files';
 import { functionFiles } from './scaffold/function-files';
@@ -34,17 +35,16 @@ const RESERVED: Record<string, string> = {
   kit: 'services/kit is the services\' shared kit',
   shared: 'functions/shared holds what the functions and services share',
   platform: 'the platform chart (k8s/platform-chart.ts) is named platform',
-  'image-resizer': 'the image-resizer is a function already (infra/stacks/functions-stack.ts)',
   support: 'test/*/support holds the tests\' helpers',
 };
 
 /** Where the registries end: each new entry goes just above. */
-const REGISTRY_ENDS = {
+export const REGISTRY_ENDS = {
   api: { file: 'infra/config/core-services.ts', end: '} as const satisfies Record<string, CoreServiceDefinition>;' },
   function: { file: 'infra/config/event-functions.ts', end: '} as const satisfies Record<string, EventFunctionDefinition>;' },
 } as const;
-const README_ROWS_END = '<!-- npm run new-service adds its rows above this line -->';
-const EXAMPLE_VALUES = 'k8s/values/example.json';
+export const README_ROWS_END = '<!-- npm run new-service adds its rows above this line -->';
+export const EXAMPLE_VALUES = 'k8s/values/example.json';
 
 /** One file to write: created, or the new content of an existing one. */
 export interface FileChange {
@@ -78,6 +78,7 @@ function checkName(root: string, name: string, kind: Kind): void {
   if (name in RESERVED) throw new ScaffoldError(`"${name}" is reserved: ${RESERVED[name]}.`);
   if (name in CORE_SERVICE_REGISTRY) throw new ScaffoldError(`"${name}" is taken: it is a core service (infra/config/core-services.ts).`);
   if (name in EVENT_FUNCTIONS) throw new ScaffoldError(`"${name}" is taken: it is an event function (infra/config/event-functions.ts).`);
+  if (name in UPLOAD_FUNCTIONS) throw new ScaffoldError(`"${name}" is taken: it is an upload function (infra/config/upload-functions.ts).`);
   for (const folder of ['services', 'functions']) {
     if (existsSync(join(root, folder, name))) throw new ScaffoldError(`"${name}" is taken: ${folder}/${name} exists.`);
   }
@@ -152,6 +153,15 @@ export function parseNewServiceArguments(argv: string[]): { name: string; kind: 
   return { name: positionals[0], kind: values.kind as Kind };
 }
 
+/**
+ * Writes the Backstage catalog (scripts/catalog-info.ts) again, in a fresh process: it is generated
+ * from the registries, which this process has loaded before they changed. Exits on failure.
+ */
+export function regenerateCatalog(root: string): void {
+  const catalog = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/catalog-info.ts')], { cwd: root, stdio: 'inherit' });
+  if (catalog.status !== 0) process.exit(catalog.status ?? 1);
+}
+
 function main(): void {
   const root = resolve(__dirname, '..');
   let changes: FileChange[];
@@ -165,9 +175,7 @@ function main(): void {
   }
   writeScaffold(root, changes);
   for (const { path } of changes) console.log(`  wrote ${path}`);
-  // The catalog is generated from the registries, which now have the new entry: in a fresh process.
-  const catalog = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/catalog-info.ts')], { cwd: root, stdio: 'inherit' });
-  if (catalog.status !== 0) process.exit(catalog.status ?? 1);
+  regenerateCatalog(root);
   console.log(`\n${name} is in place. Next: npm test (its tests run with the rest), npm run synth, and README's "Add a service".`);
 }
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ORDER_PLACED } from '../../functions/shared/order-events';
-import { CORE_SERVICE_REGISTRY, CORE_SERVICES } from '../../infra/config/core-services';
+import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, coreService, type CoreServiceDefinition } from '../../infra/config/core-services';
 import { EVENT_FUNCTION_NAMES, EVENT_FUNCTIONS } from '../../infra/config/event-functions';
+import { UPLOAD_FUNCTION_NAMES, UPLOAD_FUNCTIONS } from '../../infra/config/upload-functions';
 import {
   CATALOG_FILE,
   CATALOG_OWNER,
@@ -15,6 +16,7 @@ import {
   catalogInfo,
   catalogYaml,
   OPENAPI_DIR,
+  openApiPath,
   StaleCatalogError,
   staleFiles,
   type CatalogEntity,
@@ -23,6 +25,8 @@ import {
 
 const ROOT = join(__dirname, '../..');
 const SCHEMAS = join(__dirname, 'backstage-schemas');
+/** The shared PostgreSQL, as the catalog names it: what a core service with a database depends on. */
+const PLATFORM_DATABASE = 'resource:platform-database';
 
 // ---- what Backstage's catalog checks, offline
 
@@ -141,39 +145,72 @@ describe('the Backstage catalog (npm run catalog-info)', () => {
     expect(catalogProblems(ROOT)).toEqual([]);
   });
 
-  it("lists exactly the registries' core services with their APIs, and the functions", () => {
+  it("lists exactly the registries' core services with their APIs, and the upload and event functions", () => {
     const entities = catalogEntities();
     const named = (kind: string) => entities.filter((entity) => entity.kind === kind).map((entity) => entity.metadata.name);
     expect(named('System')).toEqual([CATALOG_SYSTEM]);
-    expect(named('Component')).toEqual([...CORE_SERVICES, 'image-resizer', ...EVENT_FUNCTION_NAMES]);
+    expect(named('Component')).toEqual([...CORE_SERVICES, ...UPLOAD_FUNCTION_NAMES, ...EVENT_FUNCTION_NAMES]);
     expect(named('API')).toEqual(CORE_SERVICES.map((name) => `${name}-api`));
     expect(entities.every((entity) => entity.spec.owner === CATALOG_OWNER)).toBe(true);
   });
 
-  it('gives each core service its API, the APIs of the services it calls, and what its database and grants use', () => {
-    const orders = catalogEntities().find((entity) => entity.kind === 'Component' && entity.metadata.name === 'orders')!;
-    expect(orders.spec).toMatchObject({
-      type: 'service',
-      providesApis: ['orders-api'],
-      consumesApis: ['catalog-api'],
-      dependsOn: ['resource:platform-database', 'resource:order-events-bus'],
-    });
-    expect(orders.metadata.annotations).toEqual({ 'backstage.io/kubernetes-label-selector': 'app.kubernetes.io/name=orders', 'backstage.io/kubernetes-namespace': 'shop' });
-  });
+  it.each(Object.entries<CoreServiceDefinition>(CORE_SERVICE_REGISTRY))(
+    'gives the core service %s its API, the APIs of the services it calls, and what its database and grants use',
+    (name, definition) => {
+      const entities = catalogEntities();
+      const component = entities.find((entity) => entity.kind === 'Component' && entity.metadata.name === name)!;
+      expect(component.spec).toMatchObject({ type: 'service', providesApis: [`${name}-api`] });
+      expect(component.spec.consumesApis ?? []).toEqual((definition.calls ?? []).map((called) => `${called}-api`));
+      // The database when it uses one, then one resource per grant, each an entity of the catalog.
+      const dependsOn = (component.spec.dependsOn ?? []) as string[];
+      expect(dependsOn.includes(PLATFORM_DATABASE)).toBe(definition.usesDatabase);
+      expect(dependsOn).toHaveLength((definition.usesDatabase ? 1 : 0) + (definition.grants?.length ?? 0));
+      const resources = entities.filter((entity) => entity.kind === 'Resource').map((entity) => `resource:${entity.metadata.name}`);
+      expect(resources).toEqual(expect.arrayContaining(dependsOn));
+      expect(component.metadata.annotations).toEqual({ 'backstage.io/kubernetes-label-selector': `app.kubernetes.io/name=${name}`, 'backstage.io/kubernetes-namespace': APP_NAMESPACE });
+    },
+  );
 
-  it("defines each API by the OpenAPI document its service serves, from the service's route schemas", () => {
-    const catalog = JSON.parse(generated.find((file) => file.path === `${OPENAPI_DIR}/catalog.json`)!.content) as { openapi: string; paths: Record<string, unknown> };
-    expect(catalog.openapi).toMatch(/^3\./);
-    expect(Object.keys(catalog.paths)).toEqual(expect.arrayContaining(['/products', '/products/{id}', '/healthz']));
+  it.each(CORE_SERVICES)("defines the API of %s by the OpenAPI document it serves, from the service's route schemas", (name) => {
+    const document = JSON.parse(generated.find((file) => file.path === openApiPath(name))!.content) as { openapi: string; paths: Record<string, unknown> };
+    const { publicPath } = coreService(name);
+    expect(document.openapi).toMatch(/^3\./);
+    // The kit's probes, and the routes under its public path.
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/metrics']));
+    expect(Object.keys(document.paths).filter((path) => path === publicPath || path.startsWith(`${publicPath}/`))).not.toEqual([]);
   });
 
   it('changes with the registries: an added core service and event function bring their entities, and need their document', () => {
+    // Fixture names no fork would use, calling a registered service.
+    const [called] = CORE_SERVICES;
     const entities = catalogEntities({
-      services: { ...CORE_SERVICE_REGISTRY, reviews: { publicPath: '/reviews', usesDatabase: false, calls: ['catalog'], localPort: 8099 } },
-      functions: { ...EVENT_FUNCTIONS, auditor: { description: 'Audits orders', detailTypes: [ORDER_PLACED] } },
+      services: { ...CORE_SERVICE_REGISTRY, 'fixture-reviews': { publicPath: '/fixture-reviews', usesDatabase: false, calls: [called], localPort: 8099 } },
+      functions: { ...EVENT_FUNCTIONS, 'fixture-auditor': { description: 'Audits orders', detailTypes: [ORDER_PLACED] } },
+      uploadFunctions: UPLOAD_FUNCTIONS,
     });
     const names = entities.map((entity) => `${entity.kind}:${entity.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['Component:reviews', 'API:reviews-api', 'Component:auditor', 'Resource:auditor-queue', 'Resource:auditor-dead-letters']));
+    expect(names).toEqual(
+      expect.arrayContaining(['Component:fixture-reviews', 'API:fixture-reviews-api', 'Component:fixture-auditor', 'Resource:fixture-auditor-queue', 'Resource:fixture-auditor-dead-letters']),
+    );
+    expect(entities.find((entity) => entity.metadata.name === 'fixture-reviews')?.spec.consumesApis).toEqual([`${called}-api`]);
+    expect(catalogProblems(scratchWith(catalogWith(entities)))).toEqual([
+      `API fixture-reviews-api: $text ./${OPENAPI_DIR}/fixture-reviews.json does not exist`,
+      "API fixture-reviews-api: .spec should have required property 'definition'",
+    ]);
+  });
+
+  it('lists a resource only while an entry uses it: no bucket, table, topic or upload function without the entries that need them', () => {
+    const entities = catalogEntities({
+      services: { reviews: { publicPath: '/reviews', usesDatabase: false, localPort: 8099 } },
+      functions: { auditor: { description: 'Audits orders', detailTypes: [ORDER_PLACED] } },
+      uploadFunctions: {},
+    });
+    expect(entities.filter((entity) => entity.kind === 'Resource').map((entity) => entity.metadata.name)).toEqual([
+      'platform-database',
+      'order-events-bus',
+      'auditor-queue',
+      'auditor-dead-letters',
+    ]);
     expect(catalogProblems(scratchWith(catalogWith(entities)))).toEqual([
       `API reviews-api: $text ./${OPENAPI_DIR}/reviews.json does not exist`,
       "API reviews-api: .spec should have required property 'definition'",

@@ -1,50 +1,28 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { PROJECT } from '../../infra/config/naming';
+import { join } from 'node:path';
+import { CORE_SERVICE_REGISTRY, type CoreServiceDefinition } from '../../infra/config/core-services';
+import { EVENT_FUNCTION_NAMES } from '../../infra/config/event-functions';
+import { pascalCase, PROJECT } from '../../infra/config/naming';
+import { UPLOAD_FUNCTION_NAMES } from '../../infra/config/upload-functions';
 import { parseNewServiceArguments, planScaffold, ScaffoldError } from '../../scripts/new-service';
+import { outputOf as output, runIn as run, runScript, treeDigest, withRepositoryCopy } from './repository-copy';
 
 const ROOT = join(__dirname, '../..');
 
-/** What a copy of the repository leaves out: installed, generated or local. */
-const NOT_COPIED = new Set(['node_modules', '.git', 'cdk.out', 'dist', '.tmp', 'coverage']);
+/** Names no fork would give its own services, so the scaffold's tests never collide with theirs. */
+const API = 'scaffold-check-api';
+const FUNCTION = 'scaffold-check-fn';
 
-/** The repository's files in a temporary folder, sharing the installed node_modules: what a fork's clone has after `npm ci`. */
-function copyOfRepository(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'hybrid-platform-scaffold-'));
-  cpSync(ROOT, copy, { recursive: true, filter: (source) => source === ROOT || !NOT_COPIED.has(relative(ROOT, source).split('/')[0]) });
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  return copy;
-}
+const scaffold = (cwd: string, ...args: string[]) => runScript(cwd, 'new-service', ...args);
 
-/** A digest of every file under `root` (node_modules aside): equal digests, nothing written. */
-function treeDigest(root: string): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name === 'node_modules') continue;
-      const path = join(dir, entry.name);
-      hash.update(relative(root, path));
-      if (entry.isDirectory()) walk(path);
-      else hash.update(readFileSync(path));
-    }
-  };
-  walk(root);
-  return hash.digest('hex');
-}
-
-function run(cwd: string, command: string, args: string[]): SpawnSyncReturns<string> {
-  // No NODE_OPTIONS from jest's worker; the inner jest reuses this run's PostgreSQL (TEST_DATABASE_URL) when there is one.
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.NODE_OPTIONS;
-  delete env.JEST_WORKER_ID;
-  return spawnSync(command, args, { cwd, encoding: 'utf8', env, timeout: 300_000 });
-}
-
-const scaffold = (cwd: string, ...args: string[]) => run(cwd, process.execPath, ['--import', 'tsx', 'scripts/new-service.ts', ...args]);
-const output = (result: SpawnSyncReturns<string>) => `${result.stdout}\n${result.stderr}`;
+/** Every registered name (DNS labels: nothing to escape), with why the scaffold refuses it: whatever the registries hold. */
+const TAKEN: [string, RegExp][] = [
+  ...Object.keys(CORE_SERVICE_REGISTRY).map((name): [string, RegExp] => [name, new RegExp(`^"${name}" is taken: it is a core service \\(infra/config/core-services.ts\\)`)]),
+  ...EVENT_FUNCTION_NAMES.map((name): [string, RegExp] => [name, new RegExp(`^"${name}" is taken: it is an event function \\(infra/config/event-functions.ts\\)`)]),
+  // An upload function is reserved by name, or taken by its folder.
+  ...UPLOAD_FUNCTION_NAMES.map((name): [string, RegExp] => [name, new RegExp(`^"${name}" is (reserved|taken): `)]),
+];
 
 describe('npm run new-service: refusals', () => {
   it.each([
@@ -54,12 +32,28 @@ describe('npm run new-service: refusals', () => {
     ['a'.repeat(31), /cannot be a service name/],
     ['kit', /"kit" is reserved: services\/kit is the services' shared kit/],
     ['platform', /"platform" is reserved: the platform chart/],
-    ['image-resizer', /"image-resizer" is reserved: the image-resizer is a function already/],
-    ['orders', /"orders" is taken: it is a core service \(infra\/config\/core-services.ts\)/],
-    ['notifier', /"notifier" is taken: it is an event function \(infra\/config\/event-functions.ts\)/],
-    // Its public path would be the catalog's.
-    ['products', /"products" cannot be added to the registry: products.publicPath: \/products is also catalog's/],
   ])('refuses %s, saying why', (name, message) => {
+    expect(() => planScaffold(ROOT, name, 'api')).toThrow(ScaffoldError);
+    expect(() => planScaffold(ROOT, name, 'api')).toThrow(message);
+  });
+
+  it.each(TAKEN)('refuses %s, registered already, as an API and as a function', (name, message) => {
+    for (const kind of ['api', 'function'] as const) {
+      expect(() => planScaffold(ROOT, name, kind)).toThrow(ScaffoldError);
+      expect(() => planScaffold(ROOT, name, kind)).toThrow(message);
+    }
+  });
+
+  // A new API is served under /<name>: the name of an entry's public path is either that entry's own
+  // name (taken), or a path the load balancer already routes to it.
+  it.each(Object.entries<CoreServiceDefinition>(CORE_SERVICE_REGISTRY))('refuses the name of the public path of %s', (owner, { publicPath }) => {
+    const name = publicPath.slice(1);
+    const message =
+      name === owner
+        ? `"${name}" is taken: it is a core service`
+        : /^[a-z][-a-z0-9]*$/.test(name)
+          ? `"${name}" cannot be added to the registry: ${name}.publicPath: ${publicPath} is also ${owner}'s`
+          : `"${name}" cannot be a service name`;
     expect(() => planScaffold(ROOT, name, 'api')).toThrow(ScaffoldError);
     expect(() => planScaffold(ROOT, name, 'api')).toThrow(message);
   });
@@ -67,8 +61,8 @@ describe('npm run new-service: refusals', () => {
   it('refuses a name whose folder exists, even outside the registries', () => {
     const root = mkdtempSync(join(tmpdir(), 'hybrid-platform-scaffold-taken-'));
     try {
-      mkdirSync(join(root, 'functions', 'stock-alerts'), { recursive: true });
-      expect(() => planScaffold(root, 'stock-alerts', 'function')).toThrow('"stock-alerts" is taken: functions/stock-alerts exists.');
+      mkdirSync(join(root, 'functions', FUNCTION), { recursive: true });
+      expect(() => planScaffold(root, FUNCTION, 'function')).toThrow(`"${FUNCTION}" is taken: functions/${FUNCTION} exists.`);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -79,7 +73,9 @@ describe('npm run new-service: refusals', () => {
     try {
       for (const path of ['infra/config/event-functions.ts', 'README.md']) cpSync(join(ROOT, path), join(root, path));
       writeFileSync(join(root, 'infra/config/event-functions.ts'), 'export const EVENT_FUNCTIONS = {};\n');
-      expect(() => planScaffold(root, 'stock-alerts', 'function')).toThrow(/infra\/config\/event-functions.ts no longer has the line .* add the entry by hand:\n {2}'stock-alerts': \{/);
+      expect(() => planScaffold(root, FUNCTION, 'function')).toThrow(
+        new RegExp(`infra/config/event-functions.ts no longer has the line .* add the entry by hand:\\n {2}'${FUNCTION}': \\{`),
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -88,8 +84,8 @@ describe('npm run new-service: refusals', () => {
   it.each([
     [[], 'Name the service'],
     [['a', 'b', '--kind', 'api'], 'One name at a time, got a, b'],
-    [['widgets'], '--kind must be one of api, function'],
-    [['widgets', '--kind', 'lambda'], '--kind must be one of api, function, got "lambda"'],
+    [[API], '--kind must be one of api, function'],
+    [[API, '--kind', 'lambda'], '--kind must be one of api, function, got "lambda"'],
   ])('refuses the arguments %j', (args, problem) => {
     expect(() => parseNewServiceArguments(args)).toThrow(problem);
   });
@@ -102,15 +98,10 @@ describe('npm run new-service: refusals', () => {
  * the catalog and the README in sync.
  */
 describe('npm run new-service: a scaffolded API and function synthesize and pass their tests', () => {
-  let copy: string;
-  beforeAll(() => {
-    copy = copyOfRepository();
-  });
-  afterAll(() => {
-    if (copy) rmSync(copy, { recursive: true, force: true });
-  });
+  const copyOf = withRepositoryCopy();
 
   it('writes nothing for a refused name, through the real command, exit code 1', () => {
+    const copy = copyOf();
     const before = treeDigest(copy);
     const refused = scaffold(copy, 'Stock_Alerts', '--kind', 'function');
     expect(refused.status).toBe(1);
@@ -120,38 +111,35 @@ describe('npm run new-service: a scaffolded API and function synthesize and pass
   });
 
   it('scaffolds both, and the copy synthesizes and passes the tests that concern them', () => {
-    for (const [name, kind] of [['widgets', 'api'], ['stock-alerts', 'function']]) {
+    const copy = copyOf();
+    for (const [name, kind] of [[API, 'api'], [FUNCTION, 'function']]) {
       const scaffolded = scaffold(copy, name, '--kind', kind);
       expect({ name, status: scaffolded.status, output: output(scaffolded) }).toMatchObject({ status: 0 });
     }
-    for (const path of ['services/widgets/main.ts', 'test/services/widgets-api.test.ts', 'functions/stock-alerts/handler.ts', 'test/functions/stock-alerts.test.ts']) {
-      expect(existsSync(join(copy, path))).toBe(true);
-    }
+    const written = [`services/${API}/main.ts`, `test/services/${API}-api.test.ts`, `functions/${FUNCTION}/handler.ts`, `test/functions/${FUNCTION}.test.ts`];
+    for (const path of written) expect({ path, exists: existsSync(join(copy, path)) }).toEqual({ path, exists: true });
 
     // Type-checked: the tests run through SWC, which does not.
-    writeFileSync(
-      join(copy, 'tsconfig.scaffolded.json'),
-      JSON.stringify({ extends: './tsconfig.json', include: [], files: ['services/widgets/main.ts', 'test/services/widgets-api.test.ts', 'functions/stock-alerts/handler.ts', 'test/functions/stock-alerts.test.ts'] }),
-    );
+    writeFileSync(join(copy, 'tsconfig.scaffolded.json'), JSON.stringify({ extends: './tsconfig.json', include: [], files: written }));
     const typecheck = run(copy, process.execPath, ['node_modules/typescript-7/bin/tsc', '--noEmit', '-p', 'tsconfig.scaffolded.json']);
     expect({ status: typecheck.status, output: output(typecheck) }).toMatchObject({ status: 0 });
 
     const synth = run(copy, 'npm', ['run', 'synth']);
     expect({ status: synth.status, output: output(synth) }).toMatchObject({ status: 0 });
-    expect(readFileSync(join(copy, 'dist/k8s/0003-widgets.yaml'), 'utf8')).toMatch(/path: \/widgets/);
+    // One chart per API, numbered in the order the charts are applied: found by name, not by position.
+    const charts = readdirSync(join(copy, 'dist/k8s'));
+    const chart = charts.find((file) => new RegExp(`^\\d+-${API}\\.yaml$`).test(file));
+    expect({ charts, chart }).toEqual({ charts, chart: expect.any(String) });
+    expect(readFileSync(join(copy, 'dist/k8s', chart!), 'utf8')).toMatch(new RegExp(`path: /${API}\\b`));
     const functions = JSON.parse(readFileSync(join(copy, `cdk.out/${PROJECT}-sandbox-functions.template.json`), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    const stockAlerts = Object.entries(functions.Resources).filter(([id]) => id.startsWith('StockAlerts')).map(([, resource]) => resource.Type);
-    expect(stockAlerts).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::Lambda::EventSourceMapping', 'AWS::CloudWatch::Alarm']));
+    const scaffoldedFunction = Object.entries(functions.Resources).filter(([id]) => id.startsWith(pascalCase(FUNCTION))).map(([, resource]) => resource.Type);
+    expect(scaffoldedFunction).toEqual(expect.arrayContaining(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::Lambda::EventSourceMapping', 'AWS::CloudWatch::Alarm']));
 
-    const tests = run(copy, process.execPath, [
-      'node_modules/jest/bin/jest.js',
-      '--ci',
-      'test/services/widgets-api.test.ts',
-      'test/functions/stock-alerts.test.ts',
-      'test/infra/service-registry.test.ts',
-      'test/scripts/catalog-info.test.ts',
-    ]);
-    expect({ status: tests.status, output: output(tests) }).toMatchObject({ status: 0 });
-    expect(tests.stderr).toMatch(/Test Suites: +4 passed, 4 total/);
+    // The new code's tests, and the platform's tests that keep the registries and the catalog in step
+    // (platform tests: they hold for any registry, so a fork that removed the samples has them too).
+    const tests = [`test/services/${API}-api.test.ts`, `test/functions/${FUNCTION}.test.ts`, 'test/infra/service-registry.test.ts', 'test/scripts/backstage-catalog.test.ts'];
+    const jest = run(copy, process.execPath, ['node_modules/jest/bin/jest.js', '--ci', ...tests]);
+    expect({ status: jest.status, output: output(jest) }).toMatchObject({ status: 0 });
+    expect(jest.stderr).toMatch(new RegExp(`Test Suites: +${tests.length} passed, ${tests.length} total`));
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CORE_SERVICE_REGISTRY, type CoreServiceDefinition } from '../../infra/config/core-services';
 import { PROJECT } from '../../infra/config/naming';
 
 const ROOT = join(__dirname, '../..');
@@ -34,8 +35,18 @@ describe('npm run synth -- -c env=prod', () => {
     expect(resources.find(({ Type }) => Type === 'AWS::EC2::VPC')?.Properties.CidrBlock).toBe('10.20.0.0/16');
     expect(resources.filter(({ Type }) => Type === 'AWS::EC2::NatGateway')).toHaveLength(2);
 
-    const platformChart = readFileSync(join(k8sOut, '0000-platform.yaml'), 'utf8');
+    const charts = readdirSync(k8sOut);
+    const platformChart = readFileSync(join(k8sOut, charts.find((file) => /^\d+-platform\.yaml$/.test(file))!), 'utf8');
     expect(platformChart).toContain('cidr: 10.20.0.0/16');
-    expect(readFileSync(join(k8sOut, '0002-orders.yaml'), 'utf8')).toContain(`EVENT_BUS_NAME: ${PROJECT}-prod-events`);
+    // Each core API's chart (found by name: the numbers are the order of application) is configured
+    // for prod: the database and every platform input it reads are prod's.
+    for (const [name, definition] of Object.entries<CoreServiceDefinition>(CORE_SERVICE_REGISTRY)) {
+      const chart = charts.find((file) => new RegExp(`^\\d+-${name}\\.yaml$`).test(file));
+      expect({ name, chart }).toEqual({ name, chart: expect.any(String) });
+      const config = readFileSync(join(k8sOut, chart!), 'utf8');
+      expect(config).toContain(`SERVICE_NAME: ${name}\n`);
+      const fromPlatform = [...(definition.usesDatabase ? ['DATABASE_HOST'] : []), ...Object.keys(definition.environment ?? {})];
+      for (const variable of fromPlatform) expect(config).toMatch(new RegExp(`\\n +${variable}: ${PROJECT}-prod-`));
+    }
   });
 });

@@ -4,18 +4,17 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleService } from '../../scripts/bundle-service';
+import { DEV_SERVICES } from '../../scripts/dev';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
 
 /**
  * What the container image runs (services/Dockerfile): the esbuild bundle alone, with no
- * node_modules beside it. Base images cannot be pulled here, so the bundle is run directly.
+ * node_modules beside it, for every core API of the registry. Base images cannot be pulled here, so
+ * the bundle is run directly, with the environment `npm run dev` gives the service (nothing here
+ * calls the services it calls) and a database of its own.
  */
-describe.each([
-  ['catalog', { UPLOADS_BUCKET: 'bundle-test', AWS_REGION: 'us-east-1' }],
-  // The catalog is not asked: nothing here places an order.
-  ['orders', { EVENT_BUS_NAME: 'bundle-test', AWS_REGION: 'us-east-1', OUTBOX_RELAY_ENABLED: 'false', CATALOG_URL: 'http://127.0.0.1:9' }],
-] as const)('the %s bundle', (service, env) => {
+describe.each(DEV_SERVICES.map(({ name, env }) => [name, env] as const))('the %s bundle', (service, env) => {
   const outdir = mkdtempSync(join(tmpdir(), `bundle-${service}-`));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -28,7 +27,7 @@ describe.each([
     // Run from the temp folder, so nothing can be resolved from the repository's node_modules.
     const child = spawn(process.execPath, [main], {
       cwd: outdir,
-      env: { PATH: process.env.PATH, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env },
+      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...env, DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
