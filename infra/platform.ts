@@ -77,7 +77,7 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform & 
     cluster: cluster.cluster,
     functionFaults: functions.functionFaults,
     stopConditions: [observability.steadyState],
-    description: 'AWS FIS experiment templates: orders pods deleted, catalog outage, notifier invocation errors',
+    description: "AWS FIS experiment templates, one per experiment the registries' entries declare, stopped by the steady-state alarm",
   });
 
   const githubDeploy =
