@@ -16,6 +16,12 @@ export const TRAFFIC_LABELS = {
   toDatabase: 'hybrid-platform.dev/egress-to-database',
 } as const;
 
+/**
+ * What every core API's objects carry and nothing else in the namespace does: the cluster sleeper
+ * (infra/constructs/sleep-schedule.ts) finds the Deployments to scale by it.
+ */
+export const CORE_API_LABELS = { 'app.kubernetes.io/part-of': PROJECT } as const;
+
 /** Names a core API's pods: the platform chart's NetworkPolicies between core APIs select them by it. */
 export const API_NAME_LABEL = 'app.kubernetes.io/name';
 
@@ -78,7 +84,7 @@ export class CoreApiWorkload extends Construct {
     const port = HTTP_PORT;
     const labels = {
       [API_NAME_LABEL]: props.name,
-      'app.kubernetes.io/part-of': PROJECT,
+      ...CORE_API_LABELS,
       [TRAFFIC_LABELS.fromLoadBalancer]: String(props.publicPathPrefix !== undefined),
       [TRAFFIC_LABELS.toDatabase]: String(props.usesDatabase ?? true),
     };

@@ -67,6 +67,56 @@ const clusterCapacity = z.discriminatedUnion(
   { message: 'type must be one of auto-mode, managed-node-group' },
 );
 
+/** The days of `workingHours.days`, in the order cron expressions list them. */
+export const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A key of workingHours: missing (e.g. only one given with -c), it is required; otherwise it must be `what`. */
+function workingHoursKey(what: string) {
+  return (issue: { input: unknown }) => (issue.input === undefined ? `is required with workingHours (set every key of it in infra/config/environments.ts): ${what}` : what);
+}
+
+/**
+ * An IANA time zone (`Europe/Berlin`, `UTC`), as EventBridge Scheduler takes it: known to Intl, and a
+ * name, not an offset (Intl also accepts `+01:00`, which Scheduler refuses, and which has no DST).
+ */
+const notATimeZone = 'must be an IANA time zone, e.g. Europe/Berlin, America/New_York or UTC';
+const timeZone = z.string({ error: workingHoursKey(notATimeZone) }).refine((value) => /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) && isKnownTimeZone(value), {
+  message: notATimeZone,
+});
+
+function isKnownTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const notATime = 'must be a time of day as HH:MM, 00:00 to 23:59, e.g. 08:00';
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+const timeOfDay = z.string({ error: workingHoursKey(notATime) }).regex(TIME_OF_DAY, { message: notATime });
+
+/**
+ * When the environment's core APIs run; outside these hours they sleep (infra/constructs/sleep-schedule.ts).
+ * The awake hours lie within one day: awakeFrom before awakeUntil, on each of `days`.
+ */
+const workingHours = z.strictObject({
+  timeZone,
+  days: z
+    .array(z.enum(WEEKDAYS, { message: `must be one of ${WEEKDAYS.join(', ')}` }), { error: workingHoursKey(`must be a list of days, e.g. ['MON', 'TUE']`) })
+    .min(1, { message: `must name at least one day (${WEEKDAYS.join(', ')}); to never sleep, leave workingHours out` })
+    .superRefine((days, ctx) => {
+      const repeated = days.filter((day, index) => days.indexOf(day) !== index);
+      if (repeated.length > 0) ctx.addIssue({ code: 'custom', message: `must not name a day twice: ${[...new Set(repeated)].join(', ')}` });
+    }),
+  awakeFrom: timeOfDay,
+  awakeUntil: timeOfDay,
+});
+
+export type WorkingHours = z.infer<typeof workingHours>;
+
 export const environmentConfigSchema = z
   .strictObject({
     /** Who answers for this environment's resources and bill; becomes the `owner` tag. */
@@ -110,6 +160,11 @@ export const environmentConfigSchema = z
     github: z.strictObject({ repository: githubRepository, oidcProviderArn: githubOidcProviderArn.optional() }).optional(),
     /** `destroy`: `cdk destroy` removes everything, data included. `retain`: data stores survive stack deletion. */
     removalPolicy: z.enum(['destroy', 'retain'], { message: 'must be one of destroy, retain' }),
+    /**
+     * Optional: outside these hours the core APIs scale to zero, and with them the nodes and (at
+     * minCapacity 0) the database. Without it the environment never sleeps.
+     */
+    workingHours: workingHours.optional(),
   })
   .superRefine((config, ctx) => {
     const { natGateways, maxAzs } = config.network;
@@ -133,6 +188,15 @@ export const environmentConfigSchema = z
     }
     if (config.cluster.capacity.type === 'managed-node-group' && config.cluster.capacity.minSize > config.cluster.capacity.maxSize) {
       ctx.addIssue({ code: 'custom', path: ['cluster', 'capacity', 'minSize'], message: 'must not exceed cluster.capacity.maxSize' });
+    }
+    // Zero-padded HH:MM compares as text; a malformed time has its own issue already.
+    const hours = config.workingHours;
+    if (hours && TIME_OF_DAY.test(hours.awakeFrom) && TIME_OF_DAY.test(hours.awakeUntil) && hours.awakeFrom >= hours.awakeUntil) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workingHours', 'awakeFrom'],
+        message: `must be before workingHours.awakeUntil (${hours.awakeUntil}): the awake hours lie within one day`,
+      });
     }
   });
 

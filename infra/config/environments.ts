@@ -6,7 +6,7 @@ import type { EnvironmentSettings } from './environment-config';
  * Adding an environment is adding one entry here; it is validated like the others.
  */
 export const ENVIRONMENTS = {
-  /** The cheapest working shape: 2 AZs, 1 NAT gateway, a database that pauses, everything destroyable. */
+  /** The cheapest working shape: 2 AZs, 1 NAT gateway, a database that pauses, asleep outside working hours, everything destroyable. */
   sandbox: {
     owner: 'platform-team',
     network: { cidr: '10.0.0.0/16', maxAzs: 2, natGateways: 1 },
@@ -15,8 +15,10 @@ export const ENVIRONMENTS = {
     budget: { monthlyLimitUsd: 300, alertEmail: 'platform-team@example.com' },
     logRetentionDays: 7,
     removalPolicy: 'destroy',
+    // 50 awake hours a week; the other 118 the core APIs, their nodes and the database sleep.
+    workingHours: { timeZone: 'Europe/Berlin', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], awakeFrom: '08:00', awakeUntil: '18:00' },
   },
-  /** Survives an AZ outage and an accidental `cdk destroy`. */
+  /** Survives an AZ outage and an accidental `cdk destroy`; never sleeps (no workingHours). */
   prod: {
     owner: 'platform-team',
     network: { cidr: '10.10.0.0/16', maxAzs: 3, natGateways: 3 },

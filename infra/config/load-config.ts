@@ -24,6 +24,9 @@ export const CONTEXT_OVERRIDES = {
   apiCertificateArn: ['cluster', 'apiCertificateArn'],
   githubRepository: ['github', 'repository'],
   githubOidcProviderArn: ['github', 'oidcProviderArn'],
+  workingHoursTimeZone: ['workingHours', 'timeZone'],
+  awakeFrom: ['workingHours', 'awakeFrom'],
+  awakeUntil: ['workingHours', 'awakeUntil'],
 } as const satisfies Record<string, readonly string[]>;
 
 type ContextKey = keyof typeof CONTEXT_OVERRIDES;
@@ -112,7 +115,7 @@ function fromContextString(value: unknown): unknown {
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  // An optional section (github) is created by the first of its keys.
+  // An optional section (github, workingHours) is created by the first of its keys.
   const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => (node[key] ??= {}) as Record<string, unknown>, target);
   parent[path[path.length - 1]] = value;
 }

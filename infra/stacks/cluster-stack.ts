@@ -13,6 +13,7 @@ import type { EnvironmentConfig } from '../config/environment-config';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
+import { CORE_API_LABELS } from '../../k8s/core-api-workload';
 import type { ChartInputs } from '../../k8s/values';
 import { ClusterAdminRole } from '../constructs/cluster-admin-role';
 import { ContainerInsights } from '../constructs/container-insights';
@@ -23,6 +24,7 @@ import { NodeRoleRelease } from '../constructs/node-role-release';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
+import { SleepSchedule } from '../constructs/sleep-schedule';
 import { acknowledgeAutoModeNodeRoleFindings, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
 
 export interface ClusterStackProps extends StackProps {
@@ -62,6 +64,8 @@ export class ClusterStack extends Stack {
   readonly apiLoadBalancer: IngressLoadBalancer;
   /** Container Insights: the CloudWatch agent (metrics, the core APIs' Prometheus metrics) and Fluent Bit (logs). */
   readonly containerInsights: ContainerInsights;
+  /** Scales the core APIs to zero outside `workingHours`; absent when the environment has none (it never sleeps). */
+  readonly sleepSchedule?: SleepSchedule;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, props);
@@ -228,6 +232,23 @@ export class ClusterStack extends Stack {
       timeout: LOAD_BALANCER_TIMEOUT,
     });
     loadBalancerHost.node.addDependency(manifests.services[CORE_SERVICES[0]]);
+
+    if (config.workingHours) {
+      this.sleepSchedule = new SleepSchedule(this, 'SleepSchedule', {
+        cluster: this.cluster,
+        namespace: APP_NAMESPACE,
+        deploymentLabels: CORE_API_LABELS,
+        workingHours: config.workingHours,
+        // The platform chart creates the namespace.
+        after: [manifests.platform],
+        logRetention: config.logRetentionDays,
+        removalPolicy,
+      });
+      new CfnOutput(this, 'SleeperFunctionName', {
+        description: `Wakes the core APIs early: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload '{"action":"wake"}' /dev/stdout`,
+        value: this.sleepSchedule.function.functionName,
+      });
+    }
     // The address appears once the load balancer exists: then it can be found by its name.
     this.apiLoadBalancer = new IngressLoadBalancer(this, 'ApiLoadBalancer', { loadBalancerName, after: loadBalancerHost });
 

@@ -164,7 +164,7 @@ describe('context keys', () => {
   it('lists the allowed keys when an unknown key is close to none of them', () => {
     expect(loadAll({ region: 'eu-west-1' })).toThrow(
       new ConfigError(
-        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
+        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn, workingHoursTimeZone, awakeFrom, awakeUntil (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
       ),
     );
   });
@@ -201,6 +201,9 @@ describe('context keys', () => {
       'apiCertificateArn',
       'githubRepository',
       'githubOidcProviderArn',
+      'workingHoursTimeZone',
+      'awakeFrom',
+      'awakeUntil',
     ]);
     expect(CONTEXT_KEYS.filter(isCdkContextKey)).toEqual([]);
   });
@@ -219,6 +222,66 @@ describe('context keys', () => {
   it('suggests nothing for a key far from every known one', () => {
     expect(closestKey('stage', CONTEXT_KEYS)).toBeUndefined();
     expect(closestKey('e', CONTEXT_KEYS)).toBeUndefined();
+  });
+});
+
+describe('working hours', () => {
+  const sandboxHours = ENVIRONMENTS.sandbox.workingHours;
+  /** The sandbox with its workingHours changed as environments.ts would change them, then loaded. */
+  const withHours = (hours: Record<string, unknown>) => {
+    jest.replaceProperty(ENVIRONMENTS, 'sandbox', { ...ENVIRONMENTS.sandbox, workingHours: { ...sandboxHours, ...hours } as typeof sandboxHours });
+    return load({});
+  };
+  afterEach(() => jest.restoreAllMocks());
+
+  it('gives the sandbox 50 awake hours a week, and prod none', () => {
+    expect(load({})().workingHours).toEqual({ timeZone: 'Europe/Berlin', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], awakeFrom: '08:00', awakeUntil: '18:00' });
+    expect(load({ env: 'prod' })().workingHours).toBeUndefined();
+  });
+
+  it('takes the time zone and the hours from -c', () => {
+    expect(load({ workingHoursTimeZone: 'America/New_York', awakeFrom: '07:30', awakeUntil: '16:00' })().workingHours).toMatchObject({
+      timeZone: 'America/New_York',
+      awakeFrom: '07:30',
+      awakeUntil: '16:00',
+    });
+  });
+
+  it.each(['Mars/Olympus', '+01:00', 'Berlin', ''])('rejects %j, which is no IANA time zone', (timeZone) => {
+    expect(load({ workingHoursTimeZone: timeZone })).toThrow(
+      /workingHours\.timeZone \(from -c workingHoursTimeZone\): must be an IANA time zone, e\.g\. Europe\/Berlin, America\/New_York or UTC/,
+    );
+  });
+
+  it('accepts UTC', () => {
+    expect(load({ workingHoursTimeZone: 'UTC' })().workingHours?.timeZone).toBe('UTC');
+  });
+
+  it.each(['8:00', '24:00', '08:60', '0800', '08:00:00'])('rejects the time %j, naming the format', (time) => {
+    expect(load({ awakeFrom: time })).toThrow(/workingHours\.awakeFrom \(from -c awakeFrom\): must be a time of day as HH:MM, 00:00 to 23:59, e\.g\. 08:00$/m);
+    expect(load({ awakeUntil: time })).toThrow(/workingHours\.awakeUntil \(from -c awakeUntil\): must be a time of day as HH:MM/);
+  });
+
+  it('refuses awake hours that end before, or when, they start', () => {
+    expect(load({ awakeFrom: '19:00' })).toThrow(/workingHours\.awakeFrom \(from -c awakeFrom\): must be before workingHours\.awakeUntil \(18:00\): the awake hours lie within one day/);
+    expect(load({ awakeFrom: '18:00' })).toThrow(/must be before workingHours\.awakeUntil/);
+  });
+
+  it('refuses an empty list of days, pointing to leaving workingHours out', () => {
+    expect(withHours({ days: [] })).toThrow(/workingHours\.days: must name at least one day \(MON, TUE, WED, THU, FRI, SAT, SUN\); to never sleep, leave workingHours out/);
+  });
+
+  it('refuses a day that is not one of the seven, listing them', () => {
+    expect(withHours({ days: ['MON', 'Tuesday'] })).toThrow(/workingHours\.days\.1: must be one of MON, TUE, WED, THU, FRI, SAT, SUN/);
+  });
+
+  it('refuses a day named twice, naming it', () => {
+    expect(withHours({ days: ['MON', 'TUE', 'MON'] })).toThrow(/workingHours\.days: must not name a day twice: MON/);
+  });
+
+  it('refuses a key it does not know, and a working hours setting that lacks one', () => {
+    expect(withHours({ weekends: true })).toThrow(/workingHours: Unrecognized key: "weekends"/);
+    expect(load({ env: 'prod', awakeFrom: '08:00' })).toThrow(/workingHours\.timeZone: is required with workingHours \(set every key of it in infra\/config\/environments\.ts\)/);
   });
 });
 

@@ -1,0 +1,52 @@
+import * as z from 'zod/mini';
+
+/**
+ * What the sleep schedule sends the cluster sleeper (infra/constructs/sleep-schedule.ts): `sleep`
+ * scales the core APIs to zero, `wake` back to their HPAs' floors. The same payload wakes it early
+ * by hand: `aws lambda invoke --payload '{"action":"wake"}'`.
+ */
+export const SLEEPER_ACTIONS = ['sleep', 'wake'] as const;
+export type SleeperAction = (typeof SLEEPER_ACTIONS)[number];
+
+export interface SleeperEvent {
+  readonly action: SleeperAction;
+}
+
+const sleeperEventSchema = z.object({ action: z.enum(SLEEPER_ACTIONS) });
+
+export function parseSleeperEvent(event: unknown): SleeperEvent {
+  const result = sleeperEventSchema.safeParse(event);
+  if (!result.success) throw new Error(`cluster-sleeper: expected {"action": "${SLEEPER_ACTIONS.join('" | "')}"}, got ${JSON.stringify(event)}`);
+  return result.data;
+}
+
+/** The function's environment, set by the sleep schedule. */
+export const SLEEPER_ENV = {
+  clusterName: 'CLUSTER_NAME',
+  namespace: 'NAMESPACE',
+  /** A Kubernetes label selector of the Deployments to scale, e.g. `app.kubernetes.io/part-of=hybrid-platform`. */
+  deploymentSelector: 'DEPLOYMENT_SELECTOR',
+} as const;
+
+const required = z.string().check(z.minLength(1, 'is not set'));
+const sleeperEnvSchema = z.object({
+  [SLEEPER_ENV.clusterName]: required,
+  [SLEEPER_ENV.namespace]: required,
+  [SLEEPER_ENV.deploymentSelector]: required,
+});
+
+export interface SleeperEnv {
+  readonly clusterName: string;
+  readonly namespace: string;
+  readonly deploymentSelector: string;
+}
+
+/** Validated once, at init: a missing variable fails the cold start with its name. */
+export function parseSleeperEnv(env: NodeJS.ProcessEnv): SleeperEnv {
+  const result = sleeperEnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.input === undefined ? 'is not set' : issue.message}`);
+    throw new Error(`cluster-sleeper: invalid environment: ${problems.join('; ')}`);
+  }
+  return { clusterName: result.data.CLUSTER_NAME, namespace: result.data.NAMESPACE, deploymentSelector: result.data.DEPLOYMENT_SELECTOR };
+}

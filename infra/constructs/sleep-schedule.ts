@@ -1,0 +1,151 @@
+import { Duration, Stack, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IDependable } from 'constructs';
+import { SLEEPER_ENV, type SleeperAction } from '../../functions/cluster-sleeper/event';
+import { WEEKDAYS, type WorkingHours } from '../config/environment-config';
+import { deadLetterQueue } from './dead-letter-queue';
+import { PlatformFunction } from './platform-function';
+
+export interface SleepScheduleProps {
+  readonly cluster: eks.ICluster;
+  /** The namespace of the Deployments, and the only one the sleeper may act in. */
+  readonly namespace: string;
+  /** The labels that mark the Deployments to put to sleep (and nothing else in the namespace). */
+  readonly deploymentLabels: Readonly<Record<string, string>>;
+  readonly workingHours: WorkingHours;
+  /** What must exist before the RBAC objects are applied: the namespace. */
+  readonly after: IDependable[];
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The Kubernetes user the sleeper's role is mapped to; names the Role and RoleBinding too. */
+export const SLEEPER_KUBERNETES_USER = 'cluster-sleeper';
+
+/** An invocation that fails is retried this often (Lambda's asynchronous retries, and Scheduler's for the invoke itself). */
+const RETRY_ATTEMPTS = 2;
+/** A wake or sleep more than an hour late is not worth doing: the next one is due in hours. */
+const MAX_EVENT_AGE = Duration.hours(1);
+
+/**
+ * A sandbox that sleeps outside its working hours. Two EventBridge Scheduler schedules, in the
+ * configured time zone (daylight saving included), invoke the cluster sleeper
+ * (functions/cluster-sleeper/handler.ts): at awakeUntil it scales the core API Deployments to 0, so
+ * EKS Auto Mode removes the emptied nodes and Aurora (minCapacity 0) pauses; at awakeFrom it scales
+ * them back to their HPAs' floors.
+ *
+ * The function reaches the Kubernetes API as its own role, mapped by an EKS access entry, with no
+ * access policy, to a Kubernetes user whose Role in the one namespace reads Deployments and HPAs and
+ * scales Deployments, nothing else. It runs outside the VPC: it needs only the cluster's public
+ * endpoint (which the kubectl provider's private path does not replace) and AWS APIs.
+ *
+ * Failures are logged and fail the invocation; after the retries the event lands in a dead-letter
+ * queue (the function's for a failed run, the schedule's for an invoke that never happened).
+ */
+export class SleepSchedule extends Construct {
+  readonly function: PlatformFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly schedules: Record<SleeperAction, scheduler.Schedule>;
+  readonly manifest: eks.KubernetesManifest;
+  readonly accessEntry: eks.CfnAccessEntry;
+
+  constructor(scope: Construct, id: string, props: SleepScheduleProps) {
+    super(scope, id);
+    const { cluster, namespace, workingHours } = props;
+
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
+    this.function = new PlatformFunction(this, 'Function', {
+      entry: 'functions/cluster-sleeper/handler.ts',
+      serviceName: 'cluster-sleeper',
+      description: `Scales the core APIs in ${namespace} to 0 outside working hours, and back to their HPAs' floors`,
+      environment: {
+        [SLEEPER_ENV.clusterName]: cluster.clusterName,
+        [SLEEPER_ENV.namespace]: namespace,
+        [SLEEPER_ENV.deploymentSelector]: Object.entries(props.deploymentLabels)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(','),
+      },
+      retryAttempts: RETRY_ATTEMPTS,
+      maxEventAge: MAX_EVENT_AGE,
+      deadLetterQueue: this.deadLetterQueue,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const role = this.function.role!;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] }));
+
+    const metadata = { name: SLEEPER_KUBERNETES_USER, namespace };
+    this.manifest = new eks.KubernetesManifest(this, 'Rbac', {
+      cluster,
+      manifest: [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata,
+          rules: [
+            { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+            { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
+            { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata,
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SLEEPER_KUBERNETES_USER }],
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SLEEPER_KUBERNETES_USER },
+        },
+      ],
+    });
+    this.manifest.node.addDependency(...props.after);
+    // The L1: the AccessEntry L2 of aws-eks-v2 cannot set a Kubernetes username.
+    this.accessEntry = new eks.CfnAccessEntry(this, 'AccessEntry', {
+      clusterName: cluster.clusterName,
+      principalArn: role.roleArn,
+      username: SLEEPER_KUBERNETES_USER,
+      type: 'STANDARD',
+    });
+
+    // Our own role for Scheduler, not the target's default: that one may invoke every version and alias
+    // (`<function>:*`), Scheduler calls only the function.
+    const invoker = new iam.Role(this, 'InvokerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+    });
+    invoker.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }));
+    this.deadLetterQueue.grantSendMessages(invoker);
+    const target = (action: SleeperAction) =>
+      new LambdaInvoke(this.function, {
+        // Without policy updates: the target would add its wider grant to it.
+        role: invoker.withoutPolicyUpdates(),
+        input: scheduler.ScheduleTargetInput.fromObject({ action }),
+        retryAttempts: RETRY_ATTEMPTS,
+        maxEventAge: MAX_EVENT_AGE,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+    const days = WEEKDAYS.filter((day) => workingHours.days.includes(day)).join(',');
+    const at = (time: string) => {
+      const [hour, minute] = time.split(':').map(Number);
+      return scheduler.ScheduleExpression.cron({ minute: String(minute), hour: String(hour), weekDay: days, timeZone: TimeZone.of(workingHours.timeZone) });
+    };
+    const when = `${days} (${workingHours.timeZone})`;
+    this.schedules = {
+      wake: new scheduler.Schedule(this, 'Wake', {
+        schedule: at(workingHours.awakeFrom),
+        target: target('wake'),
+        description: `Wakes the core APIs at ${workingHours.awakeFrom} ${when}`,
+      }),
+      sleep: new scheduler.Schedule(this, 'Sleep', {
+        schedule: at(workingHours.awakeUntil),
+        target: target('sleep'),
+        description: `Puts the core APIs to sleep at ${workingHours.awakeUntil} ${when}`,
+      }),
+    };
+    // A schedule that fires before the sleeper may act would only fill the dead-letter queue.
+    for (const schedule of Object.values(this.schedules)) schedule.node.addDependency(this.manifest, this.accessEntry);
+  }
+}
