@@ -2,6 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../infra/config/load-config';
+import type { EnvironmentConfig } from '../infra/config/environment-config';
+import { estimateCost } from '../infra/cost/estimate';
+import { formatCostSummary } from '../infra/cost/report';
+import { stacksFromCloudAssembly } from '../infra/cost/synthesized-stacks';
+import { workingHoursOf } from '../infra/cost/working-hours';
 import { exitOnUserError, parseArguments } from './cli-args';
 
 /**
@@ -34,9 +39,10 @@ function parseSynthArguments() {
 }
 
 let args: ReturnType<typeof parseSynthArguments>;
+let config: EnvironmentConfig;
 try {
   args = parseSynthArguments();
-  loadConfigFromContext(contextFromFlags(args.context));
+  config = loadConfigFromContext(contextFromFlags(args.context));
 } catch (error) {
   exitOnUserError(error, [ConfigError]);
 }
@@ -62,4 +68,22 @@ void Promise.all(
     const [code] = (await once(child, 'exit')) as [number | null];
     return code ?? 1;
   }),
-).then((exitCodes) => process.exit(exitCodes.find((code) => code !== 0) ?? 0));
+).then((exitCodes) => {
+  const failed = exitCodes.find((code) => code !== 0);
+  if (failed === undefined) printCostEstimate();
+  process.exit(failed ?? 0);
+});
+
+/**
+ * The environment's monthly total in one line, from the templates just written (the charts are in the
+ * cluster stack's template): no second synthesis. `npm run cost` has the items.
+ */
+function printCostEstimate(): void {
+  try {
+    const stacks = stacksFromCloudAssembly(resolve(args['cdk-out']), config);
+    console.log(formatCostSummary(estimateCost({ environment: config.name, stacks, workingHours: workingHoursOf(config) })));
+  } catch (error) {
+    // The synthesis succeeded; an estimate that cannot be made is reported, not a failed synth.
+    console.error(`cost estimate unavailable: ${(error as Error).message}`);
+  }
+}

@@ -27,6 +27,8 @@ describe('npm run synth -- -c env=prod', () => {
     );
     // On failure, show why (bundling writes progress to stderr even on success).
     expect(result.status === 0 ? 0 : result.stderr).toBe(0);
+    // It ends with the environment's monthly estimate in one line, read from the templates it wrote.
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('cost estimate (prod): '))).toHaveLength(1);
 
     const templates = readdirSync(cdkOut).filter((file) => file.endsWith('.template.json'));
     expect(templates.sort()).toEqual(['chaos', 'cluster', 'cost-guardrails', 'data', 'functions', 'network', 'observability'].map((concern) => `${PROJECT}-prod-${concern}.template.json`));
