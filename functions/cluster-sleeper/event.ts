@@ -26,19 +26,38 @@ export const SLEEPER_ENV = {
   namespace: 'NAMESPACE',
   /** A Kubernetes label selector of the Deployments to scale, e.g. `app.kubernetes.io/part-of=hybrid-platform`. */
   deploymentSelector: 'DEPLOYMENT_SELECTOR',
+  /**
+   * Deployments outside the namespace that would keep a node up while the core APIs sleep (an add-on's,
+   * e.g. `kube-system/metrics-server`), comma-separated `<namespace>/<name>`: 0 asleep, 1 awake.
+   */
+  systemDeployments: 'SYSTEM_DEPLOYMENTS',
 } as const;
 
+/** A Deployment named by its namespace and name. */
+export interface DeploymentRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** `kube-system/metrics-server`, as SYSTEM_DEPLOYMENTS lists it. */
+export const deploymentRefText = ({ namespace, name }: DeploymentRef): string => `${namespace}/${name}`;
+
 const required = z.string().check(z.minLength(1, 'is not set'));
+/** `<namespace>/<name>`: Kubernetes names, lower case. */
+const DEPLOYMENT_REF = '[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*';
+const deploymentRefs = z.optional(z.string().check(z.regex(new RegExp(`^(${DEPLOYMENT_REF}(,${DEPLOYMENT_REF})*)?$`), 'must list <namespace>/<name>, comma-separated')));
 const sleeperEnvSchema = z.object({
   [SLEEPER_ENV.clusterName]: required,
   [SLEEPER_ENV.namespace]: required,
   [SLEEPER_ENV.deploymentSelector]: required,
+  [SLEEPER_ENV.systemDeployments]: deploymentRefs,
 });
 
 export interface SleeperEnv {
   readonly clusterName: string;
   readonly namespace: string;
   readonly deploymentSelector: string;
+  readonly systemDeployments: readonly DeploymentRef[];
 }
 
 /** Validated once, at init: a missing variable fails the cold start with its name. */
@@ -48,5 +67,12 @@ export function parseSleeperEnv(env: NodeJS.ProcessEnv): SleeperEnv {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.input === undefined ? 'is not set' : issue.message}`);
     throw new Error(`cluster-sleeper: invalid environment: ${problems.join('; ')}`);
   }
-  return { clusterName: result.data.CLUSTER_NAME, namespace: result.data.NAMESPACE, deploymentSelector: result.data.DEPLOYMENT_SELECTOR };
+  const systemDeployments = (result.data.SYSTEM_DEPLOYMENTS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((ref) => {
+      const [namespace, name] = ref.split('/');
+      return { namespace, name };
+    });
+  return { clusterName: result.data.CLUSTER_NAME, namespace: result.data.NAMESPACE, deploymentSelector: result.data.DEPLOYMENT_SELECTOR, systemDeployments };
 }

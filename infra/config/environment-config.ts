@@ -51,6 +51,10 @@ const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days
   message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
 });
 
+/** `gateway`: AWS's managed NAT gateway; `instance`: a NAT instance of our own (infra/stacks/network-stack.ts). */
+export const NAT_PROVIDERS = ['gateway', 'instance'] as const;
+export type NatProvider = (typeof NAT_PROVIDERS)[number];
+
 const clusterCapacity = z.discriminatedUnion(
   'type',
   [
@@ -125,7 +129,13 @@ export const environmentConfigSchema = z
       cidr: vpcCidr,
       /** Availability zones; the subnets and (in prod) the NAT gateways are spread over them. */
       maxAzs: z.union([z.literal(2), z.literal(3)], { message: 'must be 2 or 3' }),
-      /** NAT gateways cost ~32 USD a month each: one is enough for a sandbox, one per AZ survives an AZ outage. */
+      /**
+       * How private subnets reach the internet: `gateway`, managed NAT gateways (~37 USD a month each with
+       * their address, highly available within an AZ); `instance`, a t4g.nano NAT instance per gateway
+       * (~7 USD a month, one instance to patch and no failover: a sandbox's choice).
+       */
+      natProvider: z.enum(NAT_PROVIDERS, { message: `must be one of ${NAT_PROVIDERS.join(', ')}` }),
+      /** NAT gateways (or NAT instances): one is enough for a sandbox, one per AZ survives an AZ outage. */
       natGateways: z.int({ message: 'must be a whole number' }),
     }),
     cluster: z.strictObject({

@@ -6,10 +6,10 @@ import type { EnvironmentSettings } from './environment-config';
  * Adding an environment is adding one entry here; it is validated like the others.
  */
 export const ENVIRONMENTS = {
-  /** The cheapest working shape: 2 AZs, 1 NAT gateway, a database that pauses, asleep outside working hours, everything destroyable. */
+  /** The cheapest working shape: 2 AZs, 1 NAT instance, a database that pauses, asleep outside working hours, everything destroyable. */
   sandbox: {
     owner: 'platform-team',
-    network: { cidr: '10.0.0.0/16', maxAzs: 2, natGateways: 1 },
+    network: { cidr: '10.0.0.0/16', maxAzs: 2, natProvider: 'instance', natGateways: 1 },
     cluster: { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, capacity: { type: 'auto-mode' } },
     database: { minCapacity: 0, maxCapacity: 2, readers: 0, backupRetentionDays: 1, deletionProtection: false },
     budget: { monthlyLimitUsd: 300, alertEmail: 'platform-team@example.com' },
@@ -21,7 +21,7 @@ export const ENVIRONMENTS = {
   /** Survives an AZ outage and an accidental `cdk destroy`; never sleeps (no workingHours). */
   prod: {
     owner: 'platform-team',
-    network: { cidr: '10.10.0.0/16', maxAzs: 3, natGateways: 3 },
+    network: { cidr: '10.10.0.0/16', maxAzs: 3, natProvider: 'gateway', natGateways: 3 },
     cluster: { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, capacity: { type: 'auto-mode' } },
     database: { minCapacity: 0.5, maxCapacity: 16, readers: 1, backupRetentionDays: 14, deletionProtection: true },
     budget: { monthlyLimitUsd: 2000, alertEmail: 'platform-team@example.com' },

@@ -17,6 +17,7 @@ export class ConfigError extends Error {
 export const CONTEXT_OVERRIDES = {
   owner: ['owner'],
   vpcCidr: ['network', 'cidr'],
+  natProvider: ['network', 'natProvider'],
   natGateways: ['network', 'natGateways'],
   kubernetesVersion: ['cluster', 'kubernetesVersion'],
   adminRoleArn: ['cluster', 'adminRoleArn'],

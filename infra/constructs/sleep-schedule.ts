@@ -6,7 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
-import { SLEEPER_ENV, type SleeperAction } from '../../functions/cluster-sleeper/event';
+import { deploymentRefText, SLEEPER_ENV, type DeploymentRef, type SleeperAction } from '../../functions/cluster-sleeper/event';
 import { WEEKDAYS, type WorkingHours } from '../config/environment-config';
 import { deadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
@@ -17,6 +17,13 @@ export interface SleepScheduleProps {
   readonly namespace: string;
   /** The labels that mark the Deployments to put to sleep (and nothing else in the namespace). */
   readonly deploymentLabels: Readonly<Record<string, string>>;
+  /**
+   * Add-on Deployments elsewhere that would keep a node up on their own while the core APIs sleep
+   * (metrics-server): scaled to 0 with them and back to one replica before them. The sleeper may read
+   * and scale these by name, nothing else in their namespaces.
+   * @default - none
+   */
+  readonly systemDeployments?: readonly DeploymentRef[];
   readonly workingHours: WorkingHours;
   /** What must exist before the RBAC objects are applied: the namespace. */
   readonly after: IDependable[];
@@ -35,13 +42,15 @@ const MAX_EVENT_AGE = Duration.hours(1);
 /**
  * A sandbox that sleeps outside its working hours. Two EventBridge Scheduler schedules, in the
  * configured time zone (daylight saving included), invoke the cluster sleeper
- * (functions/cluster-sleeper/handler.ts): at awakeUntil it scales the core API Deployments to 0, so
- * EKS Auto Mode removes the emptied nodes and Aurora (minCapacity 0) pauses; at awakeFrom it scales
- * them back to their HPAs' floors.
+ * (functions/cluster-sleeper/handler.ts): at awakeUntil it scales the core API Deployments to 0, and
+ * the add-on Deployments that would keep a node up on their own, so EKS Auto Mode can remove the
+ * emptied nodes and Aurora (minCapacity 0) pauses; at awakeFrom it scales them back (the core APIs to
+ * their HPAs' floors).
  *
  * The function reaches the Kubernetes API as its own role, mapped by an EKS access entry, with no
  * access policy, to a Kubernetes user whose Role in the one namespace reads Deployments and HPAs and
- * scales Deployments, nothing else. It runs outside the VPC: it needs only the cluster's public
+ * scales Deployments, and whose Role in an add-on's namespace reads and scales the named Deployments
+ * alone. It runs outside the VPC: it needs only the cluster's public
  * endpoint (which the kubectl provider's private path does not replace) and AWS APIs.
  *
  * Failures are logged and fail the invocation; after the retries the event lands in a dead-letter
@@ -57,6 +66,7 @@ export class SleepSchedule extends Construct {
   constructor(scope: Construct, id: string, props: SleepScheduleProps) {
     super(scope, id);
     const { cluster, namespace, workingHours } = props;
+    const systemDeployments = props.systemDeployments ?? [];
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
     this.function = new PlatformFunction(this, 'Function', {
@@ -69,6 +79,7 @@ export class SleepSchedule extends Construct {
         [SLEEPER_ENV.deploymentSelector]: Object.entries(props.deploymentLabels)
           .map(([key, value]) => `${key}=${value}`)
           .join(','),
+        [SLEEPER_ENV.systemDeployments]: systemDeployments.map(deploymentRefText).join(','),
       },
       retryAttempts: RETRY_ATTEMPTS,
       maxEventAge: MAX_EVENT_AGE,
@@ -79,27 +90,25 @@ export class SleepSchedule extends Construct {
     const role = this.function.role!;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [cluster.clusterArn] }));
 
-    const metadata = { name: SLEEPER_KUBERNETES_USER, namespace };
+    const coreApiRules = [
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
+    ];
+    // In another namespace only the named Deployments (`resourceNames`; `list` cannot be narrowed so, and is not needed).
+    const systemNamespaces = [...new Set(systemDeployments.map((deployment) => deployment.namespace))].filter((other) => other !== namespace);
+    const systemRules = (inNamespace: string) => {
+      const resourceNames = systemDeployments.filter((deployment) => deployment.namespace === inNamespace).map((deployment) => deployment.name);
+      return [
+        { apiGroups: ['apps'], resources: ['deployments'], resourceNames, verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames, verbs: ['patch'] },
+      ];
+    };
     this.manifest = new eks.KubernetesManifest(this, 'Rbac', {
       cluster,
       manifest: [
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'Role',
-          metadata,
-          rules: [
-            { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
-            { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
-            { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
-          ],
-        },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata,
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SLEEPER_KUBERNETES_USER }],
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SLEEPER_KUBERNETES_USER },
-        },
+        ...sleeperRole(namespace, coreApiRules),
+        ...systemNamespaces.flatMap((other) => sleeperRole(other, systemRules(other))),
       ],
     });
     this.manifest.node.addDependency(...props.after);
@@ -148,4 +157,19 @@ export class SleepSchedule extends Construct {
     // A schedule that fires before the sleeper may act would only fill the dead-letter queue.
     for (const schedule of Object.values(this.schedules)) schedule.node.addDependency(this.manifest, this.accessEntry);
   }
+}
+
+/** A Role of the sleeper's Kubernetes user in one namespace, and its binding. */
+function sleeperRole(namespace: string, rules: readonly object[]): object[] {
+  const metadata = { name: SLEEPER_KUBERNETES_USER, namespace };
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: SLEEPER_KUBERNETES_USER }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SLEEPER_KUBERNETES_USER },
+    },
+  ];
 }

@@ -55,6 +55,15 @@ export const ASSUMPTIONS = {
     { name: 'cloudwatch-agent', cpuMillis: 250, memoryMiB: 128 },
     { name: 'fluent-bit', cpuMillis: 50, memoryMiB: 25 },
   ],
+  /**
+   * The Deployments (not DaemonSets) each EKS add-on of the templates runs, as `<namespace>/<name>`:
+   * while the core APIs sleep, any of them the sleeper does not scale to 0 (its SYSTEM_DEPLOYMENTS)
+   * keeps a node up. amazon-cloudwatch-observability runs its operator as one.
+   */
+  addonDeployments: {
+    'metrics-server': ['kube-system/metrics-server'],
+    'amazon-cloudwatch-observability': ['amazon-cloudwatch/amazon-cloudwatch-observability-controller-manager'],
+  } as Readonly<Record<string, readonly string[]>>,
 } as const;
 
 export type Assumptions = typeof ASSUMPTIONS;
@@ -73,5 +82,6 @@ export function describeAssumptions(a: Assumptions = ASSUMPTIONS): string[] {
     `logs: ${a.flowLogGbPerMonth} GB/month per flow log, ${a.controlPlaneLogGbPerMonth} GB/month of control-plane logs, ${a.containerInsightsGbPerNodeMonth} GB/month per node from Container Insights`,
     `storage: ${a.ecrGbPerService} GB of images per core service (ECR), ${a.s3StorageGb} GB in S3, ${a.assetStorageGb} GB of CDK assets`,
     `nodes: core API pods (requests × HPA minimum) and per node ${daemonSets}, packed as infra/cost/node-packing.ts says`,
+    `asleep, one node stays while an add-on Deployment the sleeper does not scale is up (add-on Deployments: ${Object.values(a.addonDeployments).flat().join(', ')})`,
   ];
 }

@@ -1,6 +1,6 @@
 import { ASSUMPTIONS, describeAssumptions, type Assumptions } from './assumptions';
 import { cents, type CostContext, type CostItems, type CostLine } from './cost-line';
-import { auroraServerless, autoModeNodes, eksControlPlane, flowLogs, loadBalancers, managedNodeGroups, natGateways } from './infrastructure-items';
+import { auroraServerless, autoModeNodes, eksControlPlane, flowLogs, loadBalancers, managedNodeGroups, natGateways, natInstances } from './infrastructure-items';
 import { PRICE_LIST } from './prices';
 import type { StackTemplate } from './template-inventory';
 import {
@@ -24,6 +24,7 @@ export const COST_ITEMS: readonly CostItems[] = [
   managedNodeGroups,
   loadBalancers,
   natGateways,
+  natInstances,
   flowLogs,
   auroraServerless,
   lambdaFunctions,

@@ -1,11 +1,13 @@
-import { amount, cents, counted, steady, whileAwake, type CostItems, type CostLine } from './cost-line';
-import { packPods, type NodeRequirement, type PodRequest } from './node-packing';
-import { INSTANCE_TYPES, PRICES } from './prices';
+import { SLEEPER_ENV } from '../../functions/cluster-sleeper/event';
+import type { Assumptions } from './assumptions';
+import { amount, cents, counted, steady, whileAwake, type CostContext, type CostItems, type CostLine } from './cost-line';
+import { packPods, type NodeRequirement, type Packing, type PodRequest } from './node-packing';
+import { INSTANCE_TYPES, PRICES, type InstanceType } from './prices';
 import { countOf, cpuMillis, kubernetesObjects, memoryMiB, referencedResource, resourcesOfType, type CfnTemplate, type KubernetesObject } from './template-inventory';
 
 /**
  * The items that cost by the hour whether or not anything happens: the cluster and its nodes, the
- * load balancer, the NAT gateways, the database, and the logs they write.
+ * load balancer, the NAT gateways or instances, the database, and the logs they write.
  */
 
 const NODE_POOL_LABEL = 'karpenter.sh/nodepool';
@@ -56,45 +58,95 @@ function requirementsOf(objects: readonly KubernetesObject[], pool: string): Nod
   return (nodePool?.spec?.template as { spec?: { requirements?: NodeRequirement[] } } | undefined)?.spec?.requirements ?? builtIn;
 }
 
-function hasAddon(template: CfnTemplate, name: string): boolean {
-  return resourcesOfType(template, 'AWS::EKS::Addon').some((addon) => addon.Properties?.AddonName === name);
+function addonNames(template: CfnTemplate): string[] {
+  return resourcesOfType(template, 'AWS::EKS::Addon').map((addon) => String(addon.Properties?.AddonName));
 }
 
-/** Auto Mode nodes for the core API pods, the management fee on them, and the Container Insights logs of each node. */
+/** The pool a pod without a node selector lands on: the NodePool of the highest weight, else Auto Mode's own. */
+function preferredPool(objects: readonly KubernetesObject[]): string {
+  const pools = objects.filter((object) => object.kind === 'NodePool').sort((a, b) => Number(b.spec?.weight ?? 0) - Number(a.spec?.weight ?? 0));
+  return pools[0]?.metadata?.name ?? 'general-purpose';
+}
+
+/** The add-ons' Deployments that stay up while the core APIs sleep: those the sleeper (its SYSTEM_DEPLOYMENTS) does not scale to 0. */
+function upWhileAsleep(template: CfnTemplate, assumptions: Assumptions): string[] {
+  const slept = new Set(
+    resourcesOfType(template, 'AWS::Lambda::Function').flatMap((fn) => {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      return String(variables[SLEEPER_ENV.systemDeployments] ?? '').split(',').filter(Boolean);
+    }),
+  );
+  return addonNames(template)
+    .flatMap((name) => assumptions.addonDeployments[name] ?? [])
+    .filter((deployment) => !slept.has(deployment));
+}
+
+/**
+ * The line's sleeping figure: awake, the packing; asleep, the node the remaining Deployments keep
+ * (`asleep`, none when nothing stays up).
+ */
+function sleepingWith(line: CostLine, awakeUsd: number, asleepUsd: number, context: CostContext): CostLine {
+  return { ...line, sleeping: cents(awakeUsd * context.awakeShare + asleepUsd * (1 - context.awakeShare)) };
+}
+
+/**
+ * Auto Mode nodes for the core API pods, the management fee on them, and the Container Insights logs
+ * of each node. While the core APIs sleep, an add-on Deployment left up keeps one node of the
+ * preferred pool (the cheapest its requirements allow) with its DaemonSets; nothing left up, no node.
+ */
 export const autoModeNodes: CostItems = (template, context) => {
   const { assumptions } = context;
   const autoMode = resourcesOfType(template, 'AWS::EKS::Cluster').some((cluster) => (cluster.Properties?.ComputeConfig as { Enabled?: boolean } | undefined)?.Enabled);
   if (!autoMode) return [];
   const objects = kubernetesObjects(template);
-  const containerInsights = hasAddon(template, CONTAINER_INSIGHTS_ADDON);
+  const containerInsights = addonNames(template).includes(CONTAINER_INSIGHTS_ADDON);
   const daemonSets = containerInsights ? assumptions.daemonSetsPerNode : [];
+  const staying = upWhileAsleep(template, assumptions);
   const lines: CostLine[] = [];
   for (const [pool, pods] of podsByNodePool(objects)) {
     const packing = packPods(pods, INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets);
     if (!packing) continue;
+    // The Deployments left up are a few small pods: what counts is that one node stays.
+    const asleep: Packing | undefined =
+      pool === preferredPool(objects) && staying.length > 0
+        ? packPods(staying.map((name) => ({ name, cpuMillis: 0, memoryMiB: 0 })), INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets)
+        : undefined;
     const podCpu = pods.reduce((total, pod) => total + pod.cpuMillis, 0);
     const podMemory = pods.reduce((total, pod) => total + pod.memoryMiB, 0);
-    const monthly = packing.hourlyUsd * assumptions.hoursPerMonth;
+    const hours = assumptions.hoursPerMonth;
+    const monthly = packing.hourlyUsd * hours;
+    const asleepMonthly = (asleep?.hourlyUsd ?? 0) * hours;
     const nodes = `${packing.nodes} × ${packing.instanceType.name}`;
+    const whileAsleep = asleep ? `; asleep ${asleep.nodes} × ${asleep.instanceType.name} for ${counted(staying.length, 'add-on Deployment')}` : '';
+    const fee = PRICES.autoModeFeeShare.usd;
     lines.push(
-      whileAwake(`Auto Mode nodes (${pool} pool)`, `${nodes} × ${assumptions.hoursPerMonth} h for ${pods.length} pods, ${podCpu}m/${amount(podMemory)}Mi requested`, monthly, context),
-      whileAwake('Auto Mode management fee', `${amount(PRICES.autoModeFeeShare.usd * 100)}% of ${nodes}`, monthly * PRICES.autoModeFeeShare.usd, context),
+      sleepingWith(whileAwake(`Auto Mode nodes (${pool} pool)`, `${nodes} × ${hours} h for ${pods.length} pods, ${podCpu}m/${amount(podMemory)}Mi requested${whileAsleep}`, monthly, context), monthly, asleepMonthly, context),
+      sleepingWith(whileAwake('Auto Mode management fee', `${amount(fee * 100)}% of ${nodes}`, monthly * fee, context), monthly * fee, asleepMonthly * fee, context),
     );
     if (containerInsights) {
       const gb = packing.nodes * assumptions.containerInsightsGbPerNodeMonth;
-      lines.push(whileAwake('Container Insights logs (CloudWatch)', `${amount(gb)} GB ingested from ${counted(packing.nodes, 'node')}`, gb * PRICES.logsIngestedGb.usd, context));
+      const logUsd = (nodeCount: number) => nodeCount * assumptions.containerInsightsGbPerNodeMonth * PRICES.logsIngestedGb.usd;
+      lines.push(
+        sleepingWith(whileAwake('Container Insights logs (CloudWatch)', `${amount(gb)} GB ingested from ${counted(packing.nodes, 'node')}`, logUsd(packing.nodes), context), logUsd(packing.nodes), logUsd(asleep?.nodes ?? 0), context),
+      );
     }
   }
   return lines;
 };
+
+/** The price-table entry of an instance type the template names; `what` says where it was found. */
+function instanceTypeOf(typeName: string, what: string): InstanceType {
+  const type = INSTANCE_TYPES.find((candidate) => candidate.name === typeName);
+  if (!type) throw new Error(`Instance type ${typeName} of ${what} has no price in infra/cost/prices.ts (INSTANCE_TYPES)`);
+  return type;
+}
 
 /** Managed node groups run their minimum size all month: the pods scaling to zero does not remove nodes. */
 export const managedNodeGroups: CostItems = (template, { assumptions }) =>
   resourcesOfType(template, 'AWS::EKS::Nodegroup').map((group) => {
     const minSize = (group.Properties?.ScalingConfig as { MinSize?: number } | undefined)?.MinSize ?? 1;
     const typeName = (group.Properties?.InstanceTypes as string[] | undefined)?.[0] ?? 't3.medium';
-    const type = INSTANCE_TYPES.find((candidate) => candidate.name === typeName);
-    if (!type) throw new Error(`Instance type ${typeName} of a managed node group has no price in infra/cost/prices.ts (INSTANCE_TYPES)`);
+    const type = instanceTypeOf(typeName, 'a managed node group');
     return steady('managed node group', `${minSize} × ${typeName} × ${assumptions.hoursPerMonth} h`, minSize * type.hourlyUsd * assumptions.hoursPerMonth);
   });
 
@@ -127,6 +179,28 @@ export const natGateways: CostItems = (template, { assumptions }) => {
   if (addresses > 0) {
     lines.push(steady('public IPv4 addresses', `${counted(addresses, 'Elastic IP')} × ${assumptions.hoursPerMonth} h`, addresses * PRICES.publicIpv4Hour.usd * assumptions.hoursPerMonth));
   }
+  return lines;
+};
+
+/**
+ * NAT instances (an EC2 instance that forwards what is not its own: no source/dest check): its hours,
+ * its root volume, and its public IPv4 address. No per-GB charge, unlike a NAT gateway.
+ */
+export const natInstances: CostItems = (template, { assumptions }) => {
+  const instances = resourcesOfType(template, 'AWS::EC2::Instance').filter((instance) => instance.Properties?.SourceDestCheck === false);
+  if (instances.length === 0) return [];
+  const hours = assumptions.hoursPerMonth;
+  const types = instances.map((instance) => instanceTypeOf(String(instance.Properties?.InstanceType), 'a NAT instance'));
+  const volumeGb = instances
+    .flatMap((instance) => (instance.Properties?.BlockDeviceMappings as { Ebs?: { VolumeSize?: number } }[] | undefined) ?? [])
+    .reduce((total, mapping) => total + (mapping.Ebs?.VolumeSize ?? 0), 0);
+  const addresses = instances.filter((instance) => (instance.Properties?.NetworkInterfaces as { AssociatePublicIpAddress?: boolean }[] | undefined)?.some((nic) => nic.AssociatePublicIpAddress)).length;
+  const names = [...new Set(types.map((type) => type.name))].join(', ');
+  const lines = [
+    steady('NAT instances', `${counted(instances.length, 'instance')} (${names}) × ${hours} h, no charge per GB`, types.reduce((total, type) => total + type.hourlyUsd, 0) * hours),
+  ];
+  if (volumeGb > 0) lines.push(steady('NAT instance volumes (EBS gp3)', `${amount(volumeGb)} GB`, volumeGb * PRICES.ebsGp3GbMonth.usd));
+  if (addresses > 0) lines.push(steady('public IPv4 addresses', `${counted(addresses, 'NAT instance address', 'NAT instance addresses')} × ${hours} h`, addresses * PRICES.publicIpv4Hour.usd * hours));
   return lines;
 };
 

@@ -21,6 +21,7 @@ export interface Price {
 const PAGES = {
   eks: 'https://aws.amazon.com/eks/pricing/',
   ec2: 'https://aws.amazon.com/ec2/pricing/on-demand/',
+  ebs: 'https://aws.amazon.com/ebs/pricing/',
   vpc: 'https://aws.amazon.com/vpc/pricing/',
   elb: 'https://aws.amazon.com/elasticloadbalancing/pricing/',
   aurora: 'https://aws.amazon.com/rds/aurora/pricing/',
@@ -45,6 +46,8 @@ export const PRICES = {
   natGatewayHour: price(0.045, 'NAT gateway-hour', PAGES.vpc),
   natGatewayGb: price(0.045, 'GB processed', PAGES.vpc),
   publicIpv4Hour: price(0.005, 'public IPv4 address-hour', PAGES.vpc),
+  /** A NAT instance's root volume (the instance hours are in INSTANCE_TYPES). */
+  ebsGp3GbMonth: price(0.08, 'GB-month (gp3 volume storage)', PAGES.ebs),
   albHour: price(0.0225, 'Application Load Balancer-hour', PAGES.elb),
   albLcuHour: price(0.008, 'LCU-hour', PAGES.elb),
   auroraAcuHour: price(0.12, 'ACU-hour (Aurora Standard, Serverless v2)', PAGES.aurora),
@@ -92,7 +95,10 @@ const instance = (name: string, arch: InstanceType['arch'], vcpu: number, memory
   return { name, arch, category, generation: Number(generation), vcpu, memoryGiB, maxPods, hourlyUsd };
 };
 
-/** The candidates of the packing: the general-purpose families' small sizes (Linux on-demand, PAGES.ec2). */
+/**
+ * The candidates of the packing: the general-purpose families' small sizes (Linux on-demand, PAGES.ec2);
+ * and t4g.nano, the NAT instance (network.natProvider 'instance'), which no node pool here allows.
+ */
 export const INSTANCE_TYPES: readonly InstanceType[] = [
   instance('c6g.medium', 'arm64', 1, 2, 8, 0.034),
   instance('c6g.large', 'arm64', 2, 4, 29, 0.068),
@@ -112,4 +118,5 @@ export const INSTANCE_TYPES: readonly InstanceType[] = [
   instance('c7i.large', 'amd64', 2, 4, 29, 0.08925),
   instance('m7i.large', 'amd64', 2, 8, 29, 0.1008),
   instance('t4g.medium', 'arm64', 2, 4, 17, 0.0336),
+  instance('t4g.nano', 'arm64', 2, 0.5, 4, 0.0042),
 ];

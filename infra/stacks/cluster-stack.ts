@@ -27,6 +27,9 @@ import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
 import { SleepSchedule } from '../constructs/sleep-schedule';
 import { acknowledgeAutoModeNodeRoleFindings, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
 
+/** The metrics-server add-on's Deployment, which the sleep schedule scales with the core APIs. */
+const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' } as const;
+
 export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
@@ -143,7 +146,11 @@ export class ClusterStack extends Stack {
     }
 
     // HPAs scale on metrics.k8s.io, which nothing serves on a new cluster (Auto Mode ships no metrics-server).
-    const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: 'metrics-server' });
+    const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: METRICS_SERVER.name });
+    // The sleep schedule scales its Deployment (spec.replicas, a field EKS manages): an add-on update while
+    // it sleeps then resets it to the add-on's replicas instead of failing on the conflict; the next sleep
+    // scales it down again.
+    if (config.workingHours) (metricsServer.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
 
     // Where the core APIs run, with their NetworkPolicies enforced: our node pool on Auto Mode, or
     // the configured node groups.
@@ -238,6 +245,8 @@ export class ClusterStack extends Stack {
         cluster: this.cluster,
         namespace: APP_NAMESPACE,
         deploymentLabels: CORE_API_LABELS,
+        // Else its one pod keeps a node up all night (the core-apis pool is its preferred home).
+        systemDeployments: [METRICS_SERVER],
         workingHours: config.workingHours,
         // The platform chart creates the namespace.
         after: [manifests.platform],

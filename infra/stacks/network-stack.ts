@@ -1,10 +1,11 @@
-import { Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aspects, Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { removalPolicyOf } from '../config/removal';
 import { SUBNET_LAYOUT } from '../config/subnet-layout';
+import { acknowledgeNatInstanceFindings, NAT_INSTANCE_ROOT_VOLUME } from './nat-instance';
 
 const SUBNET_TYPES = {
   public: ec2.SubnetType.PUBLIC,
@@ -35,10 +36,24 @@ export class NetworkStack extends Stack {
       removalPolicy: removalPolicyOf(config),
     });
 
+    const natInstances =
+      config.network.natProvider === 'instance'
+        ? ec2.NatProvider.instanceV2({
+            // Graviton's smallest: 2 vCPU burstable, up to 5 Gbit/s, enough for a sandbox's image pulls and API calls.
+            instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
+            machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+            // Not the default (all inbound from anywhere): only the VPC's own range is let in, below.
+            defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
+            // An auto-assigned address, released with the instance: no Elastic IP to release on destroy.
+            associatePublicIpAddress: true,
+          })
+        : undefined;
+
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(config.network.cidr),
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
+      natGatewayProvider: natInstances,
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: SUBNET_LAYOUT.map(({ name, kind, cidrMask }) => ({ name, subnetType: SUBNET_TYPES[kind], cidrMask })),
       flowLogs: {
@@ -52,8 +67,20 @@ export class NetworkStack extends Stack {
     });
 
     // EKS Auto Mode and the AWS Load Balancer Controller discover subnets for load balancers by these tags.
-    for (const subnet of vpc.publicSubnets) Tags.of(subnet).add('kubernetes.io/role/elb', '1');
-    for (const subnet of vpc.privateSubnets) Tags.of(subnet).add('kubernetes.io/role/internal-elb', '1');
+    // On the subnets alone, not on what a subnet construct holds (the NAT instance).
+    const subnetsOnly = { includeResourceTypes: ['AWS::EC2::Subnet'] };
+    for (const subnet of vpc.publicSubnets) Tags.of(subnet).add('kubernetes.io/role/elb', '1', subnetsOnly);
+    for (const subnet of vpc.privateSubnets) Tags.of(subnet).add('kubernetes.io/role/internal-elb', '1', subnetsOnly);
+
+    if (natInstances) {
+      natInstances.connections.allowFrom(ec2.Peer.ipv4(config.network.cidr), ec2.Port.allTraffic(), 'Everything the private subnets send out');
+      for (const instance of natInstances.gatewayInstances) {
+        // The provider offers neither: an encrypted root volume, and IMDSv2 only (a launch template, by the aspect).
+        instance.instance.blockDeviceMappings = [NAT_INSTANCE_ROOT_VOLUME];
+        Aspects.of(instance).add(new ec2.InstanceRequireImdsv2Aspect());
+        acknowledgeNatInstanceFindings(instance);
+      }
+    }
 
     this.vpc = vpc;
   }

@@ -44,6 +44,8 @@ interface FakeDeployment {
 export class FakeKubernetesApi {
   readonly requests: ReceivedRequest[] = [];
   readonly deployments = new Map<string, FakeDeployment>();
+  /** Deployments of other namespaces (an add-on's), by `<namespace>/<name>`: read and scaled by name only. */
+  readonly systemDeployments = new Map<string, FakeDeployment>();
   /** Path (without query) -> the status code it answers with, for failing calls. */
   readonly failures = new Map<string, number>();
   private readonly server: Server;
@@ -83,6 +85,7 @@ export class FakeKubernetesApi {
   reset(): void {
     this.requests.length = 0;
     this.deployments.clear();
+    this.systemDeployments.clear();
     this.failures.clear();
   }
 
@@ -101,6 +104,13 @@ export class FakeKubernetesApi {
         .filter(([, { minReplicas }]) => minReplicas !== undefined)
         .map(([name, { minReplicas }]) => ({ metadata: { name }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas, maxReplicas: 6 } }));
       return [200, { kind: 'HorizontalPodAutoscalerList', items }];
+    }
+    const system = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(pathname);
+    const systemDeployment = system && system[1] !== this.namespace && this.systemDeployments.get(`${system[1]}/${system[2]}`);
+    if (systemDeployment && method === 'GET' && !system[3]) return [200, { metadata: { name: system[2], namespace: system[1] }, spec: { replicas: systemDeployment.replicas } }];
+    if (systemDeployment && method === 'PATCH' && system[3]) {
+      systemDeployment.replicas = (body as { spec: { replicas: number } }).spec.replicas;
+      return [200, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: system[2] }, spec: { replicas: systemDeployment.replicas } }];
     }
     const scale = new RegExp(`^${apps}/([^/]+)/scale$`).exec(pathname);
     const deployment = scale && this.deployments.get(scale[1]);

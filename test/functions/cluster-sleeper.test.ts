@@ -11,6 +11,7 @@ const DEPLOYMENTS = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`;
 const LIST_DEPLOYMENTS = `${DEPLOYMENTS}?labelSelector=${encodeURIComponent(SELECTOR)}`;
 const LIST_AUTOSCALERS = `/apis/autoscaling/v2/namespaces/${NAMESPACE}/horizontalpodautoscalers`;
 const scalePath = (deployment: string) => `${DEPLOYMENTS}/${deployment}/scale`;
+const METRICS_SERVER = '/apis/apps/v1/namespaces/kube-system/deployments/metrics-server';
 
 const eks = mockClient(EKSClient);
 const tls = localhostCertificate();
@@ -29,6 +30,7 @@ beforeAll(async () => {
     CLUSTER_NAME,
     NAMESPACE,
     DEPLOYMENT_SELECTOR: SELECTOR,
+    SYSTEM_DEPLOYMENTS: 'kube-system/metrics-server',
     POWERTOOLS_SERVICE_NAME: 'cluster-sleeper',
     POWERTOOLS_LOG_LEVEL: 'INFO',
   });
@@ -87,7 +89,9 @@ function expectedSignature(url: URL, clusterName: string): string {
   return createHmac('sha256', key).update(stringToSign).digest('hex');
 }
 
-const calls = () => api.requests.map(({ method, url, body }) => ({ method, url, ...(body !== undefined && { body }) }));
+const allCalls = () => api.requests.map(({ method, url, body }) => ({ method, url, ...(body !== undefined && { body }) }));
+/** The calls about the core APIs in shop (the add-ons' are asserted on their own). */
+const calls = () => allCalls().filter(({ url }) => url.startsWith(`/apis/apps/v1/namespaces/${NAMESPACE}/`) || url.startsWith(`/apis/autoscaling/v2/namespaces/${NAMESPACE}/`));
 const scaleTo = (deployment: string, replicas: number) => ({ method: 'PATCH', url: scalePath(deployment), body: { spec: { replicas } } });
 
 describe('cluster sleeper', () => {
@@ -182,6 +186,54 @@ describe('cluster sleeper', () => {
 
     await expect(handler({ action: 'wake' })).rejects.toThrow('catalog: no HorizontalPodAutoscaler targets Deployment catalog: its floor is unknown');
     expect(calls().filter(({ method }) => method === 'PATCH')).toEqual([scaleTo('orders', 2)]);
+  });
+
+  it('puts metrics-server to sleep after the core APIs, so that nothing keeps a node up', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 1 });
+
+    const result = await handler({ action: 'sleep' });
+
+    expect(allCalls()).toEqual([
+      { method: 'GET', url: LIST_DEPLOYMENTS },
+      { method: 'GET', url: METRICS_SERVER },
+      scaleTo('catalog', 0),
+      { method: 'PATCH', url: `${METRICS_SERVER}/scale`, body: { spec: { replicas: 0 } } },
+    ]);
+    expect(result.scaled).toEqual([
+      { deployment: 'catalog', from: 2, to: 0 },
+      { deployment: 'kube-system/metrics-server', from: 1, to: 0 },
+    ]);
+  });
+
+  it('wakes metrics-server to one replica before the core APIs, whose HPAs read it', async () => {
+    api.deployments.set('catalog', { replicas: 0, minReplicas: 2 });
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 0 });
+
+    await handler({ action: 'wake' });
+
+    expect(allCalls().filter(({ method }) => method === 'PATCH')).toEqual([{ method: 'PATCH', url: `${METRICS_SERVER}/scale`, body: { spec: { replicas: 1 } } }, scaleTo('catalog', 2)]);
+  });
+
+  it('leaves metrics-server as it is when it already is where the action leaves it', async () => {
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 2 });
+    expect(await handler({ action: 'wake' })).toEqual({ action: 'wake', scaled: [], unchanged: ['kube-system/metrics-server'] });
+    expect(api.requests.filter(({ method }) => method === 'PATCH')).toEqual([]);
+  });
+
+  it('skips metrics-server when its add-on is not installed, and still puts the core APIs to sleep', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+
+    expect((await handler({ action: 'sleep' })).scaled).toEqual([{ deployment: 'catalog', from: 2, to: 0 }]);
+  });
+
+  it('fails the invocation when metrics-server cannot be scaled, after putting the core APIs to sleep', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 1 });
+    api.failures.set(`${METRICS_SERVER}/scale`, 403);
+
+    await expect(handler({ action: 'sleep' })).rejects.toThrow(`could not sleep 1 of 2 Deployments: kube-system/metrics-server: PATCH ${METRICS_SERVER}/scale: 403`);
+    expect(api.deployments.get('catalog')!.replicas).toBe(0);
   });
 
   it('trusts only the cluster certificate authority that EKS describes', async () => {

@@ -47,6 +47,16 @@ describe('environment configuration', () => {
     expect(load({ natGateways: 'many' })).toThrow(/network\.natGateways \(from -c natGateways\): must be a whole number/);
   });
 
+  it('rejects a NAT provider other than gateway or instance, naming the allowed values', () => {
+    expect(load({ natProvider: 'nat-gateway' })).toThrow(/network\.natProvider \(from -c natProvider\): must be one of gateway, instance/);
+  });
+
+  it('runs a NAT instance in the sandbox and NAT gateways in prod, unless -c natProvider says otherwise', () => {
+    expect(load({})().network.natProvider).toBe('instance');
+    expect(load({ env: 'prod' })().network.natProvider).toBe('gateway');
+    expect(load({ natProvider: 'gateway' })().network.natProvider).toBe('gateway');
+  });
+
   it('accepts a NAT gateway count given as a context string', () => {
     expect(load({ natGateways: '2' })().network.natGateways).toBe(2);
   });
@@ -164,7 +174,7 @@ describe('context keys', () => {
   it('lists the allowed keys when an unknown key is close to none of them', () => {
     expect(loadAll({ region: 'eu-west-1' })).toThrow(
       new ConfigError(
-        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn, workingHoursTimeZone, awakeFrom, awakeUntil (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
+        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natProvider, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn, workingHoursTimeZone, awakeFrom, awakeUntil (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
       ),
     );
   });
@@ -194,6 +204,7 @@ describe('context keys', () => {
       'env',
       'owner',
       'vpcCidr',
+      'natProvider',
       'natGateways',
       'kubernetesVersion',
       'adminRoleArn',

@@ -4,7 +4,7 @@ import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { ASSUMPTIONS } from '../../infra/cost/assumptions';
 import type { CostContext, CostItems } from '../../infra/cost/cost-line';
 import { estimateCost, type CostEstimate } from '../../infra/cost/estimate';
-import { auroraServerless, autoModeNodes, eksControlPlane, flowLogs, loadBalancers, natGateways } from '../../infra/cost/infrastructure-items';
+import { auroraServerless, autoModeNodes, eksControlPlane, flowLogs, loadBalancers, natGateways, natInstances } from '../../infra/cost/infrastructure-items';
 import { packPods, type NodeRequirement } from '../../infra/cost/node-packing';
 import { INSTANCE_TYPES } from '../../infra/cost/prices';
 import { currentCostSection, readmeCostSection } from '../../infra/cost/report';
@@ -75,6 +75,19 @@ describe('the cost model, item by item', () => {
     ]);
   });
 
+  it('frees the node while asleep only when the sleeper scales every add-on Deployment, and keeps one for any it leaves up', () => {
+    const addon = (name: string): CfnResource => ({ Type: 'AWS::EKS::Addon', Properties: { AddonName: name } });
+    const sleeper = (systemDeployments: string): CfnResource => ({ Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { SYSTEM_DEPLOYMENTS: systemDeployments } } } });
+    const cluster = { Cluster: autoModeCluster, Pool: manifest(coreApisPool), Api: manifest(...coreApi('orders', { cpu: '100m', memory: '128Mi' }, 2)), MetricsServer: addon('metrics-server') };
+    // metrics-server scaled with the core APIs: nothing stays, the node goes (24.82 × 50/168).
+    expect(figures(autoModeNodes, template({ ...cluster, Sleeper: sleeper('kube-system/metrics-server') }), OFFICE_HOURS_AWAKE)[0]).toEqual(['Auto Mode nodes (core-apis pool)', 24.82, 7.39]);
+    // Left up, its pod keeps the cheapest node of the preferred pool all night: the whole month.
+    expect(figures(autoModeNodes, template({ ...cluster, Sleeper: sleeper('') }), OFFICE_HOURS_AWAKE)).toEqual([
+      ['Auto Mode nodes (core-apis pool)', 24.82, 24.82],
+      ['Auto Mode management fee', 2.98, 2.98],
+    ]);
+  });
+
   it('adds nodes of a larger type when the pods do not fit one small node, with the Container Insights agents on each', () => {
     const requirements = coreApisPool.spec.template.spec.requirements as NodeRequirement[];
     const pods = Array.from({ length: 8 }, (_, index) => ({ name: `api-${index}`, cpuMillis: 900, memoryMiB: 1024 }));
@@ -99,6 +112,27 @@ describe('the cost model, item by item', () => {
     expect(figures(natGateways, fixture)).toEqual([
       ['NAT gateways', 66.6, 66.6],
       ['public IPv4 addresses', 7.3, 7.3],
+    ]);
+  });
+
+  it('bills a NAT instance (no source/dest check) for its hours, its root volume and its public address, and nothing per GB', () => {
+    const fixture = template({
+      Nat: {
+        Type: 'AWS::EC2::Instance',
+        Properties: {
+          InstanceType: 't4g.nano',
+          SourceDestCheck: false,
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8 } }],
+          NetworkInterfaces: [{ AssociatePublicIpAddress: true }],
+        },
+      },
+      Other: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 't4g.medium' } },
+    });
+    // 0.0042 × 730; 8 GB × 0.08; 0.005 × 730
+    expect(figures(natInstances, fixture)).toEqual([
+      ['NAT instances', 3.07, 3.07],
+      ['NAT instance volumes (EBS gp3)', 0.64, 0.64],
+      ['public IPv4 addresses', 3.65, 3.65],
     ]);
   });
 
@@ -197,23 +231,19 @@ function shippedEstimate(env: (typeof ENVIRONMENT_NAMES)[number]): CostEstimate 
 
 describe('the estimate of the shipped environments (a change of resources or prices changes these on purpose)', () => {
   it.each([
-    ['sandbox', 186.96, 166.74],
+    ['sandbox', 156.92, 156.92],
     ['prod', 343.18, 343.18],
   ] as const)('puts %s at %d USD a month always on, %d with its sleep schedule', (env, alwaysOn, sleeping) => {
     const estimate = shippedEstimate(env);
     expect({ alwaysOn: estimate.alwaysOn, sleeping: estimate.sleeping }).toEqual({ alwaysOn, sleeping });
   });
 
-  it('computes the sleeping figure from the working hours: the sandbox awake 09:00-17:00 on weekdays', () => {
+  it('keeps the sandbox node asleep for the Container Insights operator, which the sleeper leaves up', () => {
     const estimate = estimateCost({ environment: 'sandbox', stacks: stacksOf('sandbox'), workingHours: { ...OFFICE_HOURS, awakeFrom: '09:00', awakeUntil: '17:00' } });
     const cluster = estimate.stacks.find((stack) => stack.stackName.endsWith('-cluster'))!;
-    // 40 of 168 hours: the nodes (24.82), their fee (2.98) and their Container Insights logs (1.00) × 40/168.
-    expect(cluster.lines.filter((line) => line.alwaysOn !== line.sleeping).map((line) => [line.item, line.sleeping])).toEqual([
-      ['Auto Mode nodes (core-apis pool)', 5.91],
-      ['Auto Mode management fee', 0.71],
-      ['Container Insights logs (CloudWatch)', 0.24],
-    ]);
-    expect(estimate.sleeping).toBe(165.02);
+    // metrics-server sleeps with the core APIs; amazon-cloudwatch-observability's controller-manager does not.
+    expect(cluster.lines.find((line) => line.item.startsWith('Auto Mode nodes'))).toMatchObject({ alwaysOn: 24.82, sleeping: 24.82, basis: expect.stringContaining('asleep 1 × c6g.medium for 1 add-on Deployment') });
+    expect(cluster.lines.filter((line) => line.alwaysOn !== line.sleeping)).toEqual([]);
   });
 
   it('is what the README shows under "What it costs"', () => {

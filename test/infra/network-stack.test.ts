@@ -9,14 +9,44 @@ describe('network stack', () => {
   const sandbox = platformOf('sandbox').template('network');
   const prod = platformOf('prod').template('network');
 
-  it('spreads the sandbox over 2 AZs with a single NAT gateway', () => {
-    sandbox.resourceCountIs('AWS::EC2::NatGateway', 1);
+  it('spreads the sandbox over 2 AZs with a single NAT instance and no NAT gateway', () => {
+    sandbox.resourceCountIs('AWS::EC2::NatGateway', 0);
+    sandbox.resourceCountIs('AWS::EC2::EIP', 0);
+    sandbox.resourceCountIs('AWS::EC2::Instance', 1);
     sandbox.resourcePropertiesCountIs('AWS::EC2::Subnet', { MapPublicIpOnLaunch: true }, 2);
     sandbox.resourceCountIs('AWS::EC2::Subnet', 6);
   });
 
-  it('spreads prod over 3 AZs with a NAT gateway in each', () => {
+  describe('the sandbox NAT instance', () => {
+    const [[instanceId, instance]] = Object.entries(sandbox.findResources('AWS::EC2::Instance'));
+    const [networkInterface] = instance.Properties.NetworkInterfaces;
+
+    it('is a Graviton t4g.nano on Amazon Linux 2023 arm64, forwarding what is not its own (no source/dest check)', () => {
+      expect(instance.Properties).toMatchObject({ InstanceType: 't4g.nano', SourceDestCheck: false });
+      expect(sandbox.toJSON().Parameters[instance.Properties.ImageId.Ref].Default).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64');
+    });
+
+    it('sits in a public subnet with an address released with it (no Elastic IP), and is the private subnets\' default route', () => {
+      expect(networkInterface).toMatchObject({ AssociatePublicIpAddress: true, DeviceIndex: '0', SubnetId: { Ref: expect.stringMatching(/^VpcPublicSubnet1Subnet/) } });
+      sandbox.resourcePropertiesCountIs('AWS::EC2::Route', { DestinationCidrBlock: '0.0.0.0/0', InstanceId: { Ref: instanceId } }, 2);
+    });
+
+    it('boots from an encrypted 8 GiB gp3 root volume, deleted with it, and requires IMDSv2', () => {
+      expect(instance.Properties.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }]);
+      const launchTemplateId = instance.Properties.LaunchTemplate.Version['Fn::GetAtt'][0];
+      expect(sandbox.findResources('AWS::EC2::LaunchTemplate')[launchTemplateId].Properties.LaunchTemplateData).toEqual({ MetadataOptions: { HttpTokens: 'required' } });
+    });
+
+    it('lets in only the VPC range, and out anything', () => {
+      const group = sandbox.findResources('AWS::EC2::SecurityGroup')[networkInterface.GroupSet[0]['Fn::GetAtt'][0]];
+      expect(group.Properties.SecurityGroupIngress).toEqual([{ CidrIp: '10.0.0.0/16', IpProtocol: '-1', Description: 'Everything the private subnets send out' }]);
+      expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: '-1', Description: 'Allow all outbound traffic by default' }]);
+    });
+  });
+
+  it('spreads prod over 3 AZs with a NAT gateway in each, and no NAT instance', () => {
     prod.resourceCountIs('AWS::EC2::NatGateway', 3);
+    prod.resourceCountIs('AWS::EC2::Instance', 0);
     prod.resourceCountIs('AWS::EC2::Subnet', 9);
     for (const index of [0, 1, 2]) {
       prod.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: { 'Fn::Select': [index, { 'Fn::GetAZs': '' }] } });

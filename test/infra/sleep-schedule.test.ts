@@ -67,7 +67,12 @@ describe('sleep schedule', () => {
     sandbox.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Environment: {
-        Variables: Match.objectLike({ CLUSTER_NAME: { Ref: logicalIdOf(sandbox, 'AWS::EKS::Cluster', 'Cluster') }, NAMESPACE: 'shop', DEPLOYMENT_SELECTOR: `app.kubernetes.io/part-of=${PROJECT}` }),
+        Variables: Match.objectLike({
+          CLUSTER_NAME: { Ref: logicalIdOf(sandbox, 'AWS::EKS::Cluster', 'Cluster') },
+          NAMESPACE: 'shop',
+          DEPLOYMENT_SELECTOR: `app.kubernetes.io/part-of=${PROJECT}`,
+          SYSTEM_DEPLOYMENTS: 'kube-system/metrics-server',
+        }),
       },
     });
   });
@@ -103,34 +108,48 @@ describe('sleep schedule', () => {
     });
   });
 
-  it('lets that user only read Deployments and HPAs and scale Deployments, in shop', () => {
+  it('lets that user only read Deployments and HPAs and scale Deployments in shop, and read and scale metrics-server alone in kube-system', () => {
     const rbac = sandbox.findResources('Custom::AWSCDK-EKS-KubernetesResource')[logicalIdOf(sandbox, 'Custom::AWSCDK-EKS-KubernetesResource', 'SleepScheduleRbac')];
     const objects = JSON.parse(rbac.Properties.Manifest);
     // The kubectl provider's own label, by which it prunes what a later deploy no longer applies.
     const labels = objects[0].metadata.labels;
     expect(Object.keys(labels)).toEqual([expect.stringMatching(/^aws\.cdk\.eks\/prune-/)]);
-    const metadata = { name: 'cluster-sleeper', namespace: 'shop', labels };
+    const binding = (namespace: string) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'cluster-sleeper', namespace, labels },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cluster-sleeper' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cluster-sleeper' },
+    });
     expect(objects).toEqual([
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
-        metadata,
+        metadata: { name: 'cluster-sleeper', namespace: 'shop', labels },
         rules: [
           { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
           { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
           { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
         ],
       },
+      binding('shop'),
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata,
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cluster-sleeper' }],
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cluster-sleeper' },
+        kind: 'Role',
+        metadata: { name: 'cluster-sleeper', namespace: 'kube-system', labels },
+        rules: [
+          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['metrics-server'], verbs: ['get'] },
+          { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['metrics-server'], verbs: ['patch'] },
+        ],
       },
+      binding('kube-system'),
     ]);
     // After the platform chart, which creates the namespace.
     expect(rbac.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ClusterChartplatform/)]));
+  });
+
+  it('lets an add-on update while metrics-server sleeps overwrite its replicas rather than fail on the conflict', () => {
+    sandbox.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'metrics-server', ResolveConflicts: 'OVERWRITE' });
   });
 
   it('creates nothing of it in prod, which has no working hours', () => {
