@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { ConfigError, contextFromFlags, loadConfigFromContext } from '../../infra/config/load-config';
 import { synthK8s } from '../../k8s/synth-command';
 import { exitStatusOf } from '../../scripts/cli-args';
+import { ENVIRONMENTS } from '../../infra/config/environments';
+
+/** What the app lists as `env`'s allowed values: the environments of infra/config/environments.ts. */
+const ALLOWED_ENVIRONMENTS = Object.keys(ENVIRONMENTS).join(', ');
 
 /**
  * How the command lines (the CDK app under `cdk synth`, npm run synth:k8s, npm run synth) end on bad
@@ -42,7 +46,7 @@ function inScratch<T>(fn: (scratch: string) => T) {
 
 describe('bad configuration, as the CDK app and both scripts report it', () => {
   it.each([
-    ['an unknown environment, naming the key and allowed values', { env: 'staging' }, 'Unknown value "staging" for context key "env". Allowed values: sandbox, prod.'],
+    ['an unknown environment, naming the key and allowed values', { env: 'no-such-env' }, `Unknown value "no-such-env" for context key "env". Allowed values: ${ALLOWED_ENVIRONMENTS}.`],
     ['a mistyped key, suggesting the key it was meant as', { natGateway: '2' }, 'unknown context key "natGateway"; did you mean "natGateways"?'],
   ])('exits 1 on %s, with that one line', (_name, context, message) => {
     expect(exitStatusOfRun(() => loadConfigFromContext(context))).toEqual({ exitCode: 1, stderr: message });

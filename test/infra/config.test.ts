@@ -4,6 +4,9 @@ import { closestKey, editDistance, isCdkContextKey } from '../../infra/config/co
 import { CONTEXT_KEYS, ConfigError, contextFromFlags, loadConfigFromContext, loadEnvironmentConfig } from '../../infra/config/load-config';
 import { ENVIRONMENTS } from '../../infra/config/environments';
 
+/** What the app lists as `env`'s allowed values: the environments of infra/config/environments.ts. */
+const ALLOWED_ENVIRONMENTS = Object.keys(ENVIRONMENTS).join(', ');
+
 const load = (context: Record<string, unknown>) => () => loadEnvironmentConfig((key) => context[key]);
 const loadAll = (context: Record<string, unknown>) => () => loadConfigFromContext(context);
 const errorOf = (run: () => unknown): Error => {
@@ -25,7 +28,7 @@ describe('environment configuration', () => {
   });
 
   it('rejects an unknown environment, naming the key and the allowed values', () => {
-    expect(load({ env: 'staging' })).toThrow(new ConfigError('Unknown value "staging" for context key "env". Allowed values: sandbox, prod.'));
+    expect(load({ env: 'no-such-env' })).toThrow(new ConfigError(`Unknown value "no-such-env" for context key "env". Allowed values: ${ALLOWED_ENVIRONMENTS}.`));
   });
 
   it('rejects a malformed CIDR block', () => {
@@ -180,7 +183,7 @@ describe('context keys', () => {
   });
 
   it('reports every unknown key, one per line, before validating any value', () => {
-    expect(errorOf(loadAll({ natGateway: 'many', foo: '1', env: 'staging' })).message).toBe(
+    expect(errorOf(loadAll({ natGateway: 'many', foo: '1', env: 'no-such-env' })).message).toBe(
       ['unknown context key "natGateway"; did you mean "natGateways"?', `unknown context key "foo"; allowed keys: ${CONTEXT_KEYS.join(', ')} (and CDK's own, e.g. @aws-cdk/* feature flags)`].join('\n'),
     );
   });

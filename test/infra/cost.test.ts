@@ -14,6 +14,10 @@ import { awakeHoursPerWeek, workingHoursOf, type WorkingHours } from '../../infr
 import { parseCostArguments } from '../../scripts/cost-command';
 import { UsageError } from '../../scripts/cli-args';
 import { ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS } from './platform-fixture';
+import { ENVIRONMENTS } from '../../infra/config/environments';
+
+/** What the app lists as `env`'s allowed values: the environments of infra/config/environments.ts. */
+const ALLOWED_ENVIRONMENTS = Object.keys(ENVIRONMENTS).join(', ');
 
 const ALWAYS_AWAKE: CostContext = { assumptions: ASSUMPTIONS, awakeShare: 1 };
 /** Monday to Friday, 08:00 to 18:00: 50 of the week's 168 hours. */
@@ -256,7 +260,7 @@ describe('the estimate of the shipped environments (a change of resources or pri
 
 describe('npm run cost arguments', () => {
   it('rejects an unknown --env, naming the allowed values', () => {
-    expect(() => parseCostArguments(['--env', 'staging'])).toThrow(new UsageError('Unknown environment "staging" for --env. Allowed values: sandbox, prod.', ''));
+    expect(() => parseCostArguments(['--env', 'no-such-env'])).toThrow(new UsageError(`Unknown environment "no-such-env" for --env. Allowed values: ${ALLOWED_ENVIRONMENTS}.`, ''));
   });
 
   it('takes the environment and the output format', () => {

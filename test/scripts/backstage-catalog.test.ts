@@ -201,7 +201,7 @@ describe('the Backstage catalog (npm run catalog-info)', () => {
 
   it('lists a resource only while an entry uses it: no bucket, table, topic or upload function without the entries that need them', () => {
     const entities = catalogEntities({
-      services: { reviews: { publicPath: '/reviews', usesDatabase: false, localPort: 8099 } },
+      services: { 'fixture-only': { publicPath: '/fixture-only', usesDatabase: false, localPort: 8099 } },
       functions: { auditor: { description: 'Audits orders', detailTypes: [ORDER_PLACED] } },
       uploadFunctions: {},
     });
@@ -212,8 +212,8 @@ describe('the Backstage catalog (npm run catalog-info)', () => {
       'auditor-dead-letters',
     ]);
     expect(catalogProblems(scratchWith(catalogWith(entities)))).toEqual([
-      `API reviews-api: $text ./${OPENAPI_DIR}/reviews.json does not exist`,
-      "API reviews-api: .spec should have required property 'definition'",
+      `API fixture-only-api: $text ./${OPENAPI_DIR}/fixture-only.json does not exist`,
+      "API fixture-only-api: .spec should have required property 'definition'",
     ]);
   });
 

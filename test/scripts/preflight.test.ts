@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUOTAS } from '../../scripts/preflight/quotas';
 import { ACCOUNT, ANSWERING, awsError, bootstrapStack, builderThat, CALLER_ARN, REGION, runPreflight, synthesizedAssembly } from './preflight-fixtures';
+import { ENVIRONMENTS } from '../../infra/config/environments';
+
+/** What the app lists as `env`'s allowed values: the environments of infra/config/environments.ts. */
+const ALLOWED_ENVIRONMENTS = Object.keys(ENVIRONMENTS).join(', ');
 
 const sts = mockClient(STSClient);
 const cloudFormation = mockClient(CloudFormationClient);
@@ -303,8 +307,8 @@ describe('npm run preflight', () => {
     });
 
     it('exits 2 on an unknown --env, naming the key and the allowed values, before calling AWS', async () => {
-      const { exitCode, errors, output } = await runPreflight(['--env', 'staging']);
-      expect(errors).toBe('Unknown value "staging" for context key "env". Allowed values: sandbox, prod.');
+      const { exitCode, errors, output } = await runPreflight(['--env', 'no-such-env']);
+      expect(errors).toBe(`Unknown value "no-such-env" for context key "env". Allowed values: ${ALLOWED_ENVIRONMENTS}.`);
       expect(output).toBe('');
       expect(sts.calls()).toHaveLength(0);
       expect(exitCode).toBe(2);
