@@ -252,7 +252,9 @@ function main(): void {
   applyRemoval(root, changes);
   for (const change of changes) console.log(`  ${isRemoval(change) ? 'removed' : 'updated'} ${change.path}`);
   regenerateCatalog(root);
-  console.log('\nDone. Next: npm test (snapshots of what was removed: npx jest -u test/infra/snapshots.test.ts test/k8s/charts.test.ts), npm run synth.');
+  console.log(
+    '\nDone. Next, as README "Remove the samples" says: npm run cost -- --write-readme, npx jest -u test/infra/snapshots.test.ts test/k8s/charts.test.ts test/infra/cost.test.ts, npm test, npm run synth.',
+  );
 }
 
 if (require.main === module) main();
