@@ -52,6 +52,7 @@ export function createPlatform(app: App, config: EnvironmentConfig): Platform & 
     database: data.database,
     databaseName: data.databaseName,
     eventBus: functions.eventBus,
+    alarmTopic: functions.alarmTopic,
     description: 'EKS cluster, core API images, node pool, Pod Identity roles, the k8s charts',
   });
   const costGuardrails = new CostGuardrailsStack(app, stackName('cost-guardrails'), { config, terminationProtection, description: 'Monthly AWS Budget with e-mail alerts' });

@@ -51,6 +51,8 @@ const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days
   message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
 });
 
+const anomalyAlertUsdMessage = 'must be a positive number of USD, e.g. 50';
+
 /** `gateway`: AWS's managed NAT gateway; `instance`: a NAT instance of our own (infra/stacks/network-stack.ts). */
 export const NAT_PROVIDERS = ['gateway', 'instance'] as const;
 export type NatProvider = (typeof NAT_PROVIDERS)[number];
@@ -160,6 +162,13 @@ export const environmentConfigSchema = z
     budget: z.strictObject({
       monthlyLimitUsd: z.number().positive(),
       alertEmail: z.email({ message: 'must be an e-mail address' }),
+      /**
+       * Optional: a Cost Anomaly Detection monitor of the account's spend per service, e-mailing
+       * alertEmail daily about anomalies whose total impact reaches this many USD. Off by default:
+       * an account holds one such monitor (DIMENSIONAL, SERVICE), so a second environment, or one
+       * created in the console, makes the deploy fail.
+       */
+      anomalyAlertUsd: z.number({ error: anomalyAlertUsdMessage }).positive({ error: anomalyAlertUsdMessage }).optional(),
     }),
     logRetentionDays,
     /**

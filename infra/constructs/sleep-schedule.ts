@@ -1,13 +1,16 @@
 import { Duration, Stack, TimeZone, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
 import { deploymentRefText, SLEEPER_ENV, type DeploymentRef, type SleeperAction } from '../../functions/cluster-sleeper/event';
 import { WEEKDAYS, type WorkingHours } from '../config/environment-config';
+import { alarmWhenAboveZero } from './above-zero-alarm';
 import { deadLetterQueue } from './dead-letter-queue';
 import { PlatformFunction } from './platform-function';
 
@@ -29,6 +32,8 @@ export interface SleepScheduleProps {
   readonly after: IDependable[];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Where the alarm on the dead-letter queue publishes: an AlarmTopic, which e-mails the owner. */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /** The Kubernetes user the sleeper's role is mapped to; names the Role and RoleBinding too. */
@@ -54,11 +59,14 @@ const MAX_EVENT_AGE = Duration.hours(1);
  * endpoint (which the kubectl provider's private path does not replace) and AWS APIs.
  *
  * Failures are logged and fail the invocation; after the retries the event lands in a dead-letter
- * queue (the function's for a failed run, the schedule's for an invoke that never happened).
+ * queue (the function's for a failed run, the schedule's for an invoke that never happened), whose
+ * first message alarms: a sandbox that did not sleep costs a night of nodes, one that did not wake a
+ * morning's work.
  */
 export class SleepSchedule extends Construct {
   readonly function: PlatformFunction;
   readonly deadLetterQueue: sqs.Queue;
+  readonly deadLettersAlarm: cloudwatch.Alarm;
   readonly schedules: Record<SleeperAction, scheduler.Schedule>;
   readonly manifest: eks.KubernetesManifest;
   readonly accessEntry: eks.CfnAccessEntry;
@@ -69,6 +77,11 @@ export class SleepSchedule extends Construct {
     const systemDeployments = props.systemDeployments ?? [];
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
+    this.deadLettersAlarm = alarmWhenAboveZero(this, 'DeadLettersAlarm', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+      description: 'Wake or sleep events of the cluster sleeper that failed after their retries (the sandbox may be up all night, or asleep all day)',
+      topic: props.alarmTopic,
+    });
     this.function = new PlatformFunction(this, 'Function', {
       entry: 'functions/cluster-sleeper/handler.ts',
       serviceName: 'cluster-sleeper',

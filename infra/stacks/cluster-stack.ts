@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct, IDependable } from 'constructs';
 import { publishedBusinessMetrics } from '../config/business-metrics';
@@ -38,6 +39,8 @@ export interface ClusterStackProps extends StackProps {
   readonly databaseName: string;
   /** Where the orders service publishes its events. */
   readonly eventBus: events.IEventBus;
+  /** Where the sleep schedule's alarm e-mails the owner (the functions stack's AlarmTopic). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /** A core service's deployment-time identity: the image it runs and the AWS role its pods assume. */
@@ -252,6 +255,7 @@ export class ClusterStack extends Stack {
         after: [manifests.platform],
         logRetention: config.logRetentionDays,
         removalPolicy,
+        alarmTopic: props.alarmTopic,
       });
       new CfnOutput(this, 'SleeperFunctionName', {
         description: `Wakes the core APIs early: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload '{"action":"wake"}' /dev/stdout`,

@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +11,7 @@ import { EVENT_FUNCTIONS, grantsInUse, type EventFunctionDefinition, type EventF
 import { pascalCase, physicalName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
 import { needsUploadsBucket, UPLOAD_FUNCTION_NAMES, UPLOAD_FUNCTIONS, type UploadFunctionDefinition, type UploadFunctionName } from '../config/upload-functions';
+import { alarmWhenAboveZero } from '../constructs/above-zero-alarm';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { EventFunctionAccess } from '../constructs/event-function-access';
 import { EventSubscriberFunction } from '../constructs/event-subscriber';
@@ -72,6 +71,11 @@ export class FunctionsStack extends Stack {
    * whose registry entry declares a chaos experiment (`invocationErrors`), for the chaos stack.
    */
   readonly functionFaults: Partial<Record<EventFunctionName, LambdaFaultInjection>>;
+  /**
+   * Every alarm of this stack e-mails the environment's owner through it; so does the sleep
+   * schedule's (cluster stack), which already depends on this stack: one topic, one confirmation mail.
+   */
+  readonly alarmTopic: sns.ITopic;
   /** Every function, upload functions first, with its dead letters. */
   readonly watchedFunctions: readonly WatchedFunction[];
 
@@ -88,16 +92,7 @@ export class FunctionsStack extends Stack {
     const removalPolicy = removalPolicyOf(config);
     const functionDefaults = { logRetention: config.logRetentionDays, removalPolicy };
     // ---- operations: every alarm of this stack e-mails the environment's owner
-    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: config.budget.alertEmail, keyProps: keyLifecycleOf(config) }).topic;
-    const alarmWhenAboveZero = (alarmId: string, metric: cloudwatch.IMetric, description: string) =>
-      new cloudwatch.Alarm(this, alarmId, {
-        metric,
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      }).addAlarmAction(new cloudwatchActions.SnsAction(alarmTopic));
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { email: config.budget.alertEmail, keyProps: keyLifecycleOf(config) }).topic;
 
     // ---- uploads, and the functions they trigger
     const uploads = hasUploadsBucket ? createUploadsBucket(this, { config, removalPolicy }) : undefined;
@@ -143,10 +138,10 @@ export class FunctionsStack extends Stack {
       ...Object.entries(this.eventFunctions).map(([name, fn]) => ({ name: pascalCase(name), function: fn, deadLetters: fn.deadLetters, deadLettersDescription: `Order events the ${name} failed to process` })),
     ];
     for (const { name, deadLetters, deadLettersDescription } of this.watchedFunctions) {
-      alarmWhenAboveZero(`${name}DeadLettersAlarm`, deadLetters.metricApproximateNumberOfMessagesVisible(), deadLettersDescription);
+      alarmWhenAboveZero(this, `${name}DeadLettersAlarm`, { metric: deadLetters.metricApproximateNumberOfMessagesVisible(), description: deadLettersDescription, topic: this.alarmTopic });
     }
     for (const { name, function: fn } of this.watchedFunctions) {
-      alarmWhenAboveZero(`${name}ErrorsAlarm`, fn.metricErrors({ period: Duration.minutes(5) }), `${name} invocations that failed`);
+      alarmWhenAboveZero(this, `${name}ErrorsAlarm`, { metric: fn.metricErrors({ period: Duration.minutes(5) }), description: `${name} invocations that failed`, topic: this.alarmTopic });
     }
 
     // Present only when an upload function subscribed to the bucket's events.

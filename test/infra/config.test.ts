@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closestKey, editDistance, isCdkContextKey } from '../../infra/config/context-keys';
 import { CONTEXT_KEYS, ConfigError, contextFromFlags, loadConfigFromContext, loadEnvironmentConfig } from '../../infra/config/load-config';
+import { environmentConfigSchema } from '../../infra/config/environment-config';
 import { ENVIRONMENTS } from '../../infra/config/environments';
 
 /** What the app lists as `env`'s allowed values: the environments of infra/config/environments.ts. */
@@ -66,6 +67,11 @@ describe('environment configuration', () => {
 
   it('rejects an unsupported Kubernetes version, listing the supported ones', () => {
     expect(load({ kubernetesVersion: '1.29' })).toThrow(/cluster\.kubernetesVersion \(from -c kubernetesVersion\): must be one of 1\.36/);
+  });
+
+  it.each([0, -5, '50'])('rejects a budget.anomalyAlertUsd of %p, naming the key', (anomalyAlertUsd) => {
+    const result = environmentConfigSchema.safeParse({ ...ENVIRONMENTS.sandbox, budget: { ...ENVIRONMENTS.sandbox.budget, anomalyAlertUsd } });
+    expect(result.error?.issues.map(({ path, message }) => `${path.join('.')}: ${message}`)).toEqual(['budget.anomalyAlertUsd: must be a positive number of USD, e.g. 50']);
   });
 
   it('rejects a budget e-mail that is not an address, or missing', () => {

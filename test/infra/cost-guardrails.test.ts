@@ -1,6 +1,10 @@
-import { CfnResource, TagManager } from 'aws-cdk-lib';
+import { App, CfnResource, TagManager } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { EnvironmentConfig } from '../../infra/config/environment-config';
+import { loadEnvironmentConfig } from '../../infra/config/load-config';
 import { PROJECT } from '../../infra/config/naming';
+import { CostGuardrailsStack } from '../../infra/stacks/cost-guardrails-stack';
 import { buildPlatform, ENVIRONMENT_NAMES, platformOf, STACK_CONCERNS, type SynthesizedPlatform } from './platform-fixture';
 
 /**
@@ -36,6 +40,36 @@ describe('cost guardrails', () => {
           { Subscribers: [{ SubscriptionType: 'EMAIL', Address: 'finops@example.org' }] },
         ],
       });
+  });
+});
+
+describe('cost anomaly alerts', () => {
+  const sandbox = loadEnvironmentConfig((key) => (key === 'env' ? 'sandbox' : undefined));
+  /** The stack alone: the monitor depends on nothing else of the platform. */
+  const guardrailsOf = (config: EnvironmentConfig) => Template.fromStack(new CostGuardrailsStack(new App(), 'CostGuardrails', { config }));
+
+  it('monitors spend per service and e-mails the budget address daily about an anomaly of at least budget.anomalyAlertUsd', () => {
+    const template = guardrailsOf({ ...sandbox, budget: { ...sandbox.budget, anomalyAlertUsd: 50 } });
+    const monitors = template.findResources('AWS::CE::AnomalyMonitor');
+    expect(Object.values(monitors).map((monitor) => monitor.Properties)).toEqual([
+      { MonitorName: `${PROJECT}-sandbox-services`, MonitorType: 'DIMENSIONAL', MonitorDimension: 'SERVICE' },
+    ]);
+    const subscriptions = Object.values(template.findResources('AWS::CE::AnomalySubscription')).map((subscription) => subscription.Properties);
+    expect(subscriptions).toEqual([
+      {
+        SubscriptionName: `${PROJECT}-sandbox-anomalies`,
+        MonitorArnList: [{ 'Fn::GetAtt': [Object.keys(monitors)[0], 'MonitorArn'] }],
+        Frequency: 'DAILY',
+        Subscribers: [{ Type: 'EMAIL', Address: 'platform-team@example.com' }],
+        ThresholdExpression: JSON.stringify({ Dimensions: { Key: 'ANOMALY_TOTAL_IMPACT_ABSOLUTE', MatchOptions: ['GREATER_THAN_OR_EQUAL'], Values: ['50'] } }),
+      },
+    ]);
+  });
+
+  it.each(ENVIRONMENT_NAMES)('creates no anomaly monitor in the shipped %s environment (an account holds only one)', (env) => {
+    const template = platformOf(env).template('costGuardrails');
+    template.resourceCountIs('AWS::CE::AnomalyMonitor', 0);
+    template.resourceCountIs('AWS::CE::AnomalySubscription', 0);
   });
 });
 

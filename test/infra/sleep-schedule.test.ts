@@ -63,6 +63,26 @@ describe('sleep schedule', () => {
     sandbox.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] } } });
   });
 
+  it('e-mails the owner, through the functions stack\'s alarm topic, as soon as an event lands in the dead-letter queue', () => {
+    const alarms = Object.values(sandbox.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      alarm.Properties.Dimensions?.some((dimension: { Value: unknown }) => JSON.stringify(dimension.Value).includes(deadLetters)),
+    );
+    expect(alarms.map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetters, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [
+          { 'Fn::GetStackOutput': { StackName: `${PROJECT}-sandbox-functions`, OutputName: expect.stringMatching(/^PublishOutputRefAlarmTopic/), Region: { Ref: 'AWS::Region' } } },
+        ],
+      }),
+    ]);
+  });
+
   it("scales the core APIs' Deployments in shop, found by the label every core API carries", () => {
     sandbox.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
