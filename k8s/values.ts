@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   APP_NAMESPACE,
   CORE_SERVICE_REGISTRY,
-  serviceUrlVariable,
+  registryEnvironment,
   type CoreServiceDefinition,
   type CoreServiceName,
   type PlatformInput,
@@ -143,8 +143,7 @@ export function platformValuesFrom<Name extends string = CoreServiceName>(
     return {
       AWS_REGION: inputs.region,
       ...(definition.usesDatabase && databaseConfig),
-      ...Object.fromEntries(Object.entries(definition.environment ?? {}).map(([variable, input]) => [variable, inputs[input]])),
-      ...Object.fromEntries((definition.calls ?? []).map((called) => [serviceUrlVariable(called), serviceUrl(called)])),
+      ...registryEnvironment(definition, (input) => inputs[input], serviceUrl),
       SERVICE_NAME: name,
     };
   };

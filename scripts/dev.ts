@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { CORE_SERVICES, coreService, serviceUrlVariable, type CoreServiceName, type PlatformInput } from '../infra/config/core-services';
+import { CORE_SERVICES, coreService, registryEnvironment, type CoreServiceName, type PlatformInput } from '../infra/config/core-services';
 import { createDatabase, databaseUrl, startPostgres, type PostgresServer } from './postgres';
 
 /**
@@ -56,8 +56,7 @@ export const DEV_SERVICES: readonly DevService[] = CORE_SERVICES.map((name) => {
     entry: `services/${name}/main.ts`,
     env: {
       PORT: String(definition.localPort),
-      ...Object.fromEntries(Object.entries(definition.environment ?? {}).map(([variable, input]) => [variable, LOCAL_PLATFORM_INPUTS[input]])),
-      ...Object.fromEntries((definition.calls ?? []).map((called) => [serviceUrlVariable(called), `http://127.0.0.1:${coreService(called as CoreServiceName).localPort}`])),
+      ...registryEnvironment(definition, (input) => LOCAL_PLATFORM_INPUTS[input], (called) => `http://127.0.0.1:${coreService(called as CoreServiceName).localPort}`),
       ...definition.localEnvironment,
     },
   };

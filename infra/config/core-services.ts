@@ -189,6 +189,19 @@ export function serviceUrlVariable(name: string): string {
   return `${name.toUpperCase().replace(/-/g, '_')}_URL`;
 }
 
+/**
+ * The environment a registry entry gives its service wherever it runs: each platform input it reads,
+ * by its variable, and the base URL of each service it calls (`<NAME>_URL`). The caller says what an
+ * input's value and a service's URL are there: on EKS the stacks' values and cluster DNS
+ * (k8s/values.ts), under `npm run dev` local stand-ins and ports (scripts/dev.ts).
+ */
+export function registryEnvironment(definition: CoreServiceDefinition, inputValue: (input: PlatformInput) => string, urlOf: (service: string) => string): Record<string, string> {
+  return {
+    ...Object.fromEntries(Object.entries(definition.environment ?? {}).map(([variable, input]) => [variable, inputValue(input)])),
+    ...Object.fromEntries((definition.calls ?? []).map((called) => [serviceUrlVariable(called), urlOf(called)])),
+  };
+}
+
 /** A Kubernetes DNS label (RFC 1123), which a service's name becomes in Deployments, Services and DNS. */
 const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
