@@ -24,20 +24,25 @@ export async function checkVpcQuota({ clients }: AwsContext): Promise<Verdict> {
   return headroom(QUOTAS.vpcs, limit, used, 1, `${used} of ${limit} in use, the deployment adds 1`);
 }
 
-/** Every NAT gateway the VPC creates takes a new Elastic IP. */
+/** Every NAT gateway the VPC creates takes a new Elastic IP; NAT instances take an auto-assigned public IP, no Elastic IP. */
 export async function checkElasticIpQuota({ clients, config }: AwsContext): Promise<Verdict> {
+  if (config.network.natProvider === 'instance') return ok(NO_NAT_GATEWAYS);
   const limit = await quotaValue(clients.serviceQuotas, QUOTAS.elasticIps);
   const { Addresses = [] } = await clients.ec2.send(new DescribeAddressesCommand({}));
   const needed = config.network.natGateways;
   return headroom(QUOTAS.elasticIps, limit, Addresses.length, needed, `${Addresses.length} of ${limit} in use, the deployment adds ${needed} (one per NAT gateway)`);
 }
 
+/** Why the NAT gateway quotas are not read: the environment's natProvider makes none. */
+const NO_NAT_GATEWAYS = 'the deployment adds none (network.natProvider is instance: NAT instances, no NAT gateways)';
+
 /**
  * The VPC's AZs are chosen at deploy time (Fn::GetAZs, infra/stacks/network-stack.ts), so any AZ may
  * get one of its NAT gateways: the busiest AZ must have room for one more. Gateways still deleting
  * count against the quota; regional NAT gateways belong to no subnet and are left out.
  */
-export async function checkNatGatewayQuota({ clients }: AwsContext): Promise<Verdict> {
+export async function checkNatGatewayQuota({ clients, config }: AwsContext): Promise<Verdict> {
+  if (config.network.natProvider === 'instance') return ok(NO_NAT_GATEWAYS);
   const limit = await quotaValue(clients.serviceQuotas, QUOTAS.natGatewaysPerAz);
   const gatewaysPerSubnet = new Map<string, number>();
   const filters = [{ Name: 'state', Values: ['pending', 'available', 'deleting'] }];

@@ -28,6 +28,9 @@ const assembly = (needs: Parameters<typeof synthesizedAssembly>[0]) => {
 };
 afterAll(() => temporaryDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
+/** The sandbox with NAT gateways instead of its NAT instance: the quotas the gateways draw on are read. */
+const WITH_NAT_GATEWAYS = ['-c', 'natProvider=gateway'];
+
 const vpcs = (count: number) => ({ Vpcs: Array.from({ length: count }, (_, index) => ({ VpcId: `vpc-${index}` })) });
 const addresses = (count: number) => ({ Addresses: Array.from({ length: count }, (_, index) => ({ AllocationId: `eipalloc-${index}` })) });
 
@@ -54,8 +57,8 @@ describe('npm run preflight', () => {
         '  ok       CDK bootstrap: CDKToolkit is UPDATE_COMPLETE, version 30 (the app needs 6 or later, aws-cdk-lib default, no cdk.out)',
         '  ok       EKS version: Kubernetes 1.36 is offered in eu-west-1',
         '  ok       VPCs per region: 1 of 5 in use, the deployment adds 1',
-        '  ok       Elastic IPs: 0 of 5 in use, the deployment adds 1 (one per NAT gateway)',
-        '  ok       NAT gateways per AZ: 0 of 5 in every AZ, the deployment adds 1 per AZ',
+        '  ok       Elastic IPs: the deployment adds none (network.natProvider is instance: NAT instances, no NAT gateways)',
+        '  ok       NAT gateways per AZ: the deployment adds none (network.natProvider is instance: NAT instances, no NAT gateways)',
         '  ok       container builder: docker answers',
         'Ready to deploy.',
       ].join('\n'),
@@ -249,7 +252,7 @@ describe('npm run preflight', () => {
 
     it('blocks when there are not enough Elastic IPs left for the NAT gateways', async () => {
       ec2.on(DescribeAddressesCommand).resolves(addresses(5));
-      const { exitCode, line } = await runPreflight();
+      const { exitCode, line } = await runPreflight(WITH_NAT_GATEWAYS);
       expect(line('Elastic IPs')).toContain('BLOCKER  Elastic IPs: 5 of 5 in use, the deployment adds 1 (one per NAT gateway). Fix: free 1');
       expect(line('Elastic IPs')).toContain('--service-code ec2 --quota-code L-0263D0A3 --desired-value 6');
       expect(exitCode).toBe(1);
@@ -257,7 +260,7 @@ describe('npm run preflight', () => {
 
     it('counts the NAT gateways of a -c natGateways override, as cdk deploy would create them', async () => {
       ec2.on(DescribeAddressesCommand).resolves(addresses(4));
-      const { exitCode, line } = await runPreflight(['-c', 'natGateways=2']);
+      const { exitCode, line } = await runPreflight([...WITH_NAT_GATEWAYS, '-c', 'natGateways=2']);
       expect(line('Elastic IPs')).toContain('BLOCKER  Elastic IPs: 4 of 5 in use, the deployment adds 2 (one per NAT gateway)');
       expect(exitCode).toBe(1);
     });
@@ -273,7 +276,7 @@ describe('npm run preflight', () => {
           { SubnetId: 'subnet-b1', AvailabilityZone: 'eu-west-1b' },
         ],
       });
-      const { exitCode, line } = await runPreflight();
+      const { exitCode, line } = await runPreflight(WITH_NAT_GATEWAYS);
       expect(ec2.commandCalls(DescribeNatGatewaysCommand)[0].args[0].input.Filter).toEqual([{ Name: 'state', Values: ['pending', 'available', 'deleting'] }]);
       expect(line('NAT gateways per AZ')).toContain(
         'BLOCKER  NAT gateways per AZ: 5 of 5 in eu-west-1a (the busiest AZ), the deployment adds 1 per AZ. Fix: free 1, or ask for more "NAT gateways per Availability Zone"',
@@ -282,10 +285,22 @@ describe('npm run preflight', () => {
       expect(exitCode).toBe(1);
     });
 
+    it('asks for no Elastic IP or NAT gateway when the environment uses NAT instances, and reads neither quota', async () => {
+      ec2.on(DescribeAddressesCommand).resolves(addresses(5));
+      ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: Array(5).fill({ SubnetId: 'subnet-a1' }) });
+      ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-a1', AvailabilityZone: 'eu-west-1a' }] });
+      const { exitCode, line } = await runPreflight(['-c', 'natProvider=instance']);
+      expect(line('Elastic IPs')).toMatch(/ok {7}Elastic IPs: the deployment adds none/);
+      expect(line('NAT gateways per AZ')).toMatch(/ok {7}NAT gateways per AZ: the deployment adds none/);
+      expect(ec2.commandCalls(DescribeAddressesCommand)).toHaveLength(0);
+      expect(ec2.commandCalls(DescribeNatGatewaysCommand)).toHaveLength(0);
+      expect(exitCode).toBe(0);
+    });
+
     it('only warns when the quota cannot be read, and does not block', async () => {
       const denied = 'User: arn:aws:sts::123456789012:assumed-role/Deployer/bob is not authorized to perform: servicequotas:GetServiceQuota';
       serviceQuotas.on(GetServiceQuotaCommand, { QuotaCode: QUOTAS.elasticIps.quotaCode }).rejects(awsError('AccessDeniedException', denied));
-      const { exitCode, line } = await runPreflight();
+      const { exitCode, line } = await runPreflight(WITH_NAT_GATEWAYS);
       expect(line('Elastic IPs')).toBe(`  warning  Elastic IPs: not checked: ${denied}`);
       expect(exitCode).toBe(0);
     });
