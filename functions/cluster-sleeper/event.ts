@@ -39,7 +39,7 @@ export interface DeploymentRef {
   readonly name: string;
 }
 
-/** `kube-system/metrics-server`, as SYSTEM_DEPLOYMENTS lists it. */
+/** `<namespace>/<name>`, e.g. `kube-system/metrics-server`, as SYSTEM_DEPLOYMENTS lists it. */
 export const deploymentRefText = ({ namespace, name }: DeploymentRef): string => `${namespace}/${name}`;
 
 const required = z.string().check(z.minLength(1, 'is not set'));

@@ -78,7 +78,7 @@ interface ScaleTarget {
   readonly to: number | undefined;
 }
 
-/** metrics-server's add-on default: one replica serves the metrics API of a small cluster. */
+/** The add-ons' default (metrics-server, the CloudWatch operator and its target allocator): one replica each. */
 const SYSTEM_AWAKE_REPLICAS = 1;
 
 const deploymentsPath = (namespace: string) => `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;

@@ -53,6 +53,33 @@ const logRetentionDays = z.union(LOG_RETENTION_DAYS.map((days) => z.literal(days
 
 const anomalyAlertUsdMessage = 'must be a positive number of USD, e.g. 50';
 
+/**
+ * The core APIs' nodes on Auto Mode, Graviton on demand either way (Auto Mode launches nothing under
+ * 2 vCPUs, nor a nano, micro or small size):
+ * - `general`: C, M and R families of generation 6 and later; the smallest is a c6g.large (2 vCPUs,
+ *   4 GiB, ~50 USD a month), with all its CPU all the time.
+ * - `burstable`: T4g; the smallest is a t4g.medium (2 vCPUs, 4 GiB, ~25 USD a month), whose CPU runs
+ *   at a 20% baseline per vCPU and bursts on credits. Auto Mode launches it in unlimited mode, so
+ *   load held above the baseline is billed per vCPU-hour on top: a sandbox's choice, not a busy
+ *   environment's.
+ */
+export const CORE_API_NODE_FAMILIES = ['general', 'burstable'] as const;
+export type CoreApiNodeFamilies = (typeof CORE_API_NODE_FAMILIES)[number];
+
+/**
+ * What the Container Insights add-on's agent collects of nodes, pods and containers (the core APIs'
+ * business metrics and the pods' logs are collected in every case):
+ * - `enhanced`: Container Insights with enhanced observability, billed per observation;
+ * - `basic`: Container Insights' aggregated metrics, each billed as a custom metric;
+ * - `off`: none; `kubectl top` (metrics-server) still shows the pods' use.
+ */
+export const CONTAINER_INSIGHTS_LEVELS = ['enhanced', 'basic', 'off'] as const;
+export type ContainerInsightsLevel = (typeof CONTAINER_INSIGHTS_LEVELS)[number];
+
+/** The EKS control-plane log types, as EKS names them; each enabled type is written to CloudWatch Logs. */
+export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
+export type ControlPlaneLogType = (typeof CONTROL_PLANE_LOG_TYPES)[number];
+
 /** `gateway`: AWS's managed NAT gateway; `instance`: a NAT instance of our own (infra/stacks/network-stack.ts). */
 export const NAT_PROVIDERS = ['gateway', 'instance'] as const;
 export type NatProvider = (typeof NAT_PROVIDERS)[number];
@@ -61,7 +88,11 @@ const clusterCapacity = z.discriminatedUnion(
   'type',
   [
     // EKS Auto Mode: AWS runs the nodes, scales them from zero and patches them. The cheapest to operate.
-    z.strictObject({ type: z.literal('auto-mode') }),
+    z.strictObject({
+      type: z.literal('auto-mode'),
+      /** The instance families of the core APIs' node pool (CORE_API_NODE_FAMILIES). */
+      coreApiNodes: z.enum(CORE_API_NODE_FAMILIES, { message: `must be one of ${CORE_API_NODE_FAMILIES.join(', ')}` }),
+    }),
     // A managed node group for teams that need to choose instance types or pin AMIs.
     z.strictObject({
       type: z.literal('managed-node-group'),
@@ -100,6 +131,14 @@ function isKnownTimeZone(value: string): boolean {
   }
 }
 
+/** A list's refinement: each entry at most once (`what` names an entry in the message). */
+function noRepeats(what: string) {
+  return (entries: readonly string[], ctx: z.RefinementCtx) => {
+    const repeated = entries.filter((entry, index) => entries.indexOf(entry) !== index);
+    if (repeated.length > 0) ctx.addIssue({ code: 'custom', message: `must not name ${what} twice: ${[...new Set(repeated)].join(', ')}` });
+  };
+}
+
 const notATime = 'must be a time of day as HH:MM, 00:00 to 23:59, e.g. 08:00';
 const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 const timeOfDay = z.string({ error: workingHoursKey(notATime) }).regex(TIME_OF_DAY, { message: notATime });
@@ -113,10 +152,7 @@ const workingHours = z.strictObject({
   days: z
     .array(z.enum(WEEKDAYS, { message: `must be one of ${WEEKDAYS.join(', ')}` }), { error: workingHoursKey(`must be a list of days, e.g. ['MON', 'TUE']`) })
     .min(1, { message: `must name at least one day (${WEEKDAYS.join(', ')}); to never sleep, leave workingHours out` })
-    .superRefine((days, ctx) => {
-      const repeated = days.filter((day, index) => days.indexOf(day) !== index);
-      if (repeated.length > 0) ctx.addIssue({ code: 'custom', message: `must not name a day twice: ${[...new Set(repeated)].join(', ')}` });
-    }),
+    .superRefine(noRepeats('a day')),
   awakeFrom: timeOfDay,
   awakeUntil: timeOfDay,
 });
@@ -150,6 +186,15 @@ export const environmentConfigSchema = z
       adminRoleArn: iamRoleArn.optional(),
       /** An ACM certificate for the API's load balancer: HTTPS, with HTTP redirected. Without it the API is plain HTTP. */
       apiCertificateArn: acmCertificateArn.optional(),
+      /** What Container Insights collects of nodes, pods and containers (CONTAINER_INSIGHTS_LEVELS). */
+      containerInsights: z.enum(CONTAINER_INSIGHTS_LEVELS, { message: `must be one of ${CONTAINER_INSIGHTS_LEVELS.join(', ')}` }),
+      /**
+       * The control-plane logs EKS writes to CloudWatch Logs; audit is the one that tells who changed
+       * what in the cluster. An empty list writes none.
+       */
+      controlPlaneLogs: z
+        .array(z.enum(CONTROL_PLANE_LOG_TYPES, { message: `must be one of ${CONTROL_PLANE_LOG_TYPES.join(', ')}` }))
+        .superRefine(noRepeats('a log type')),
     }),
     database: z.strictObject({
       /** Aurora capacity units. 0 lets the sandbox database pause when idle (you pay for storage only). */

@@ -10,7 +10,14 @@ export const ENVIRONMENTS = {
   sandbox: {
     owner: 'platform-team',
     network: { cidr: '10.0.0.0/16', maxAzs: 2, natProvider: 'instance', natGateways: 1 },
-    cluster: { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, capacity: { type: 'auto-mode' } },
+    // Cost levers (README, "What it costs"): burstable nodes, no node and pod metrics, and the
+    // authenticator's control-plane log alone (who signed in, not what they changed).
+    cluster: {
+      kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+      capacity: { type: 'auto-mode', coreApiNodes: 'burstable' },
+      containerInsights: 'off',
+      controlPlaneLogs: ['authenticator'],
+    },
     database: { minCapacity: 0, maxCapacity: 2, readers: 0, backupRetentionDays: 1, deletionProtection: false },
     budget: { monthlyLimitUsd: 300, alertEmail: 'platform-team@example.com' },
     logRetentionDays: 7,
@@ -22,7 +29,12 @@ export const ENVIRONMENTS = {
   prod: {
     owner: 'platform-team',
     network: { cidr: '10.10.0.0/16', maxAzs: 3, natProvider: 'gateway', natGateways: 3 },
-    cluster: { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, capacity: { type: 'auto-mode' } },
+    cluster: {
+      kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+      capacity: { type: 'auto-mode', coreApiNodes: 'general' },
+      containerInsights: 'enhanced',
+      controlPlaneLogs: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
+    },
     database: { minCapacity: 0.5, maxCapacity: 16, readers: 1, backupRetentionDays: 14, deletionProtection: true },
     budget: { monthlyLimitUsd: 2000, alertEmail: 'platform-team@example.com' },
     logRetentionDays: 90,

@@ -20,6 +20,8 @@ export const CONTEXT_OVERRIDES = {
   natProvider: ['network', 'natProvider'],
   natGateways: ['network', 'natGateways'],
   kubernetesVersion: ['cluster', 'kubernetesVersion'],
+  coreApiNodes: ['cluster', 'capacity', 'coreApiNodes'],
+  containerInsights: ['cluster', 'containerInsights'],
   adminRoleArn: ['cluster', 'adminRoleArn'],
   budgetEmail: ['budget', 'alertEmail'],
   apiCertificateArn: ['cluster', 'apiCertificateArn'],

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HTTP_PORT } from '../../k8s/core-api-workload';
+import type { ContainerInsightsLevel } from '../config/environment-config';
 import { BUSINESS_METRICS_NAMESPACE, BUSINESS_METRIC_DIMENSIONS, CORE_API_SCRAPE_JOB } from '../config/business-metrics';
 import { PodIdentityRole } from './pod-identity-role';
 
@@ -14,6 +15,8 @@ export interface ContainerInsightsProps {
    * groups named from it need no dependency on the cluster, so the cluster can depend on them.
    */
   readonly clusterName: string;
+  /** What the agent collects of nodes, pods and containers (CONTAINER_INSIGHTS_LEVELS). */
+  readonly level: ContainerInsightsLevel;
   /** The namespace whose pods serve Prometheus metrics at /metrics on the core APIs' HTTP port. */
   readonly appNamespace: string;
   /** The metrics the agent turns into CloudWatch metrics: the ones the services' registry entries publish. */
@@ -76,7 +79,7 @@ export class ContainerInsights extends Construct {
       addonName: 'amazon-cloudwatch-observability',
       configurationValues: {
         agent: {
-          config: agentConfig(clusterName, props.businessMetrics),
+          config: agentConfig(clusterName, props.level, props.businessMetrics),
           prometheus: {
             config: scrapeConfig(props.appNamespace),
             // The agent is a DaemonSet: without the target allocator every node's agent scrapes every
@@ -93,13 +96,15 @@ export class ContainerInsights extends Construct {
 
 /**
  * The agent's own configuration. Setting it replaces the add-on's default, so Container Insights is
- * named again; Application Signals (the default's other half) stays off until the services send traces to it.
+ * named again (unless `off`: without the `kubernetes` section the agent collects no node, pod or
+ * container metrics); Application Signals (the default's other half) stays off until the services send
+ * traces to it.
  */
-function agentConfig(clusterName: string, businessMetrics: readonly string[]) {
+function agentConfig(clusterName: string, level: ContainerInsightsLevel, businessMetrics: readonly string[]) {
   return {
     logs: {
       metrics_collected: {
-        kubernetes: { enhanced_container_insights: true },
+        ...(level === 'off' ? {} : { kubernetes: { enhanced_container_insights: level === 'enhanced' } }),
         prometheus: {
           // The add-on fills in cluster_name for the kubernetes section only; without it here the agent
           // reads it from a node's EC2 tag, which Auto Mode nodes may lack ("ClusterName is not defined"),

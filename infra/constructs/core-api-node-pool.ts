@@ -2,6 +2,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { CoreApiNodeFamilies } from '../config/environment-config';
 
 export interface CoreApiNodePoolProps {
   /** An EKS Auto Mode cluster. */
@@ -12,6 +13,8 @@ export interface CoreApiNodePoolProps {
   readonly subnets: ec2.ISubnet[];
   /** Node architecture, matching the images' platform (see CORE_API_PLATFORM). */
   readonly arch: 'arm64' | 'amd64';
+  /** The instance families the pool may launch (CORE_API_NODE_FAMILIES: general or burstable). */
+  readonly families: CoreApiNodeFamilies;
   /** Ceiling of the pool's vCPUs, a bound on its cost. @default 16 */
   readonly maxCpu?: number;
 }
@@ -20,13 +23,28 @@ export interface CoreApiNodePoolProps {
 const POOL_NAME = 'core-apis';
 
 /**
+ * The instance families of each choice, as Auto Mode's requirement labels name them: C, M and R of
+ * generation 6 and later, or T of generation 4 and later (with an arm64 architecture: T4g).
+ */
+const FAMILY_REQUIREMENTS: Readonly<Record<CoreApiNodeFamilies, readonly { key: string; operator: string; values: string[] }[]>> = {
+  general: [
+    { key: 'eks.amazonaws.com/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
+    { key: 'eks.amazonaws.com/instance-generation', operator: 'Gt', values: ['5'] },
+  ],
+  burstable: [
+    { key: 'eks.amazonaws.com/instance-category', operator: 'In', values: ['t'] },
+    { key: 'eks.amazonaws.com/instance-generation', operator: 'Gt', values: ['3'] },
+  ],
+};
+
+/**
  * Where the core APIs run on EKS Auto Mode: nodes that enforce NetworkPolicies.
  *
  * Auto Mode accepts NetworkPolicies but enforces them only when (1) the network policy controller is
  * turned on cluster-wide (the `kube-system/amazon-vpc-cni` ConfigMap) and (2) the node comes from a
  * NodeClass with `networkPolicy` set; the built-in pools' NodeClass has it off and cannot be changed
  * (EKS user guide, "Use network policies with EKS Auto Mode"). So this applies the ConfigMap, a
- * NodeClass with network policy on, and a NodePool of Graviton on-demand nodes from it; the core API
+ * NodeClass with network policy on, and a NodePool of Graviton on-demand nodes of the chosen families from it; the core API
  * workloads select the pool with `nodeSelector`. The NodeClass uses the built-in pools' node role
  * (which EKS gave an access entry when it created the cluster) and the cluster security group, like
  * the built-in NodeClass.
@@ -71,8 +89,7 @@ export class CoreApiNodePool extends Construct {
             requirements: [
               { key: 'kubernetes.io/arch', operator: 'In', values: [props.arch] },
               { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              { key: 'eks.amazonaws.com/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
-              { key: 'eks.amazonaws.com/instance-generation', operator: 'Gt', values: ['5'] },
+              ...FAMILY_REQUIREMENTS[props.families],
             ],
             // Nodes are replaced at least every two weeks, picking up patched Auto Mode AMIs.
             expireAfter: '336h',

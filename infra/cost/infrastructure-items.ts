@@ -1,7 +1,7 @@
 import { SLEEPER_ENV } from '../../functions/cluster-sleeper/event';
 import type { Assumptions } from './assumptions';
 import { amount, cents, counted, steady, whileAwake, type CostContext, type CostItems, type CostLine } from './cost-line';
-import { packPods, type NodeRequirement, type Packing, type PodRequest } from './node-packing';
+import { launchedByAutoMode, packPods, type NodeRequirement, type Packing, type PodRequest } from './node-packing';
 import { INSTANCE_TYPES, PRICES, type InstanceType } from './prices';
 import { countOf, cpuMillis, kubernetesObjects, memoryMiB, referencedResource, resourcesOfType, type CfnTemplate, type KubernetesObject } from './template-inventory';
 
@@ -17,13 +17,17 @@ export const eksControlPlane: CostItems = (template, { assumptions }) => {
   const clusters = countOf(template, 'AWS::EKS::Cluster');
   if (clusters === 0) return [];
   const lines = [steady('EKS control plane', `${counted(clusters, 'cluster')} × ${assumptions.hoursPerMonth} h`, clusters * PRICES.eksClusterHour.usd * assumptions.hoursPerMonth)];
-  const loggedClusters = resourcesOfType(template, 'AWS::EKS::Cluster').filter((cluster) => {
-    const logging = cluster.Properties?.Logging as { ClusterLogging?: { EnabledTypes?: unknown[] } } | undefined;
-    return (logging?.ClusterLogging?.EnabledTypes ?? []).length > 0;
-  }).length;
-  if (loggedClusters > 0) {
-    const gb = loggedClusters * assumptions.controlPlaneLogGbPerMonth;
-    lines.push(steady('control-plane logs (CloudWatch)', `${amount(gb)} GB ingested`, gb * PRICES.logsIngestedGb.usd));
+  const loggedTypes = resourcesOfType(template, 'AWS::EKS::Cluster').flatMap((cluster) => {
+    const logging = cluster.Properties?.Logging as { ClusterLogging?: { EnabledTypes?: { Type: string }[] } } | undefined;
+    return (logging?.ClusterLogging?.EnabledTypes ?? []).map(({ Type }) => Type);
+  });
+  if (loggedTypes.length > 0) {
+    const gb = loggedTypes.reduce((total, type) => {
+      const typeGb = assumptions.controlPlaneLogGbPerMonth[type];
+      if (typeGb === undefined) throw new Error(`Control-plane log type ${type} has no volume in infra/cost/assumptions.ts (controlPlaneLogGbPerMonth)`);
+      return total + typeGb;
+    }, 0);
+    lines.push(steady('control-plane logs (CloudWatch)', `${amount(gb)} GB ingested (${loggedTypes.join(', ')})`, gb * PRICES.logsIngestedGb.usd));
   }
   return lines;
 };
@@ -89,28 +93,51 @@ function sleepingWith(line: CostLine, awakeUsd: number, asleepUsd: number, conte
   return { ...line, sleeping: cents(awakeUsd * context.awakeShare + asleepUsd * (1 - context.awakeShare)) };
 }
 
+/** What Auto Mode launches of the price table: the packing's candidates on an Auto Mode cluster. */
+const AUTO_MODE_INSTANCE_TYPES = INSTANCE_TYPES.filter(launchedByAutoMode);
+
+/** The Container Insights add-on's level, read from its configuration (infra/constructs/container-insights.ts). */
+function containerInsightsLevel(template: CfnTemplate): 'enhanced' | 'basic' | 'off' | undefined {
+  const addon = resourcesOfType(template, 'AWS::EKS::Addon').find((candidate) => candidate.Properties?.AddonName === CONTAINER_INSIGHTS_ADDON);
+  if (!addon) return undefined;
+  const values = addon.Properties?.ConfigurationValues;
+  const configuration = (typeof values === 'string' ? JSON.parse(values) : {}) as {
+    agent?: { config?: { logs?: { metrics_collected?: { kubernetes?: { enhanced_container_insights?: boolean } } } } };
+  };
+  // Without its own agent config the add-on's default collects enhanced Container Insights.
+  if (!configuration.agent?.config) return 'enhanced';
+  const kubernetes = configuration.agent.config.logs?.metrics_collected?.kubernetes;
+  if (!kubernetes) return 'off';
+  return kubernetes.enhanced_container_insights ? 'enhanced' : 'basic';
+}
+
 /**
- * Auto Mode nodes for the core API pods, the management fee on them, and the Container Insights logs
- * of each node. While the core APIs sleep, an add-on Deployment left up keeps one node of the
- * preferred pool (the cheapest its requirements allow) with its DaemonSets; nothing left up, no node.
+ * Auto Mode nodes for the core API pods, the management fee on them, the Container Insights logs of
+ * each node, and the Container Insights metrics of the cluster. While the core APIs sleep, an add-on
+ * Deployment left up keeps one node of the preferred pool (the cheapest its requirements allow) with
+ * its DaemonSets; nothing left up, no node.
  */
 export const autoModeNodes: CostItems = (template, context) => {
   const { assumptions } = context;
   const autoMode = resourcesOfType(template, 'AWS::EKS::Cluster').some((cluster) => (cluster.Properties?.ComputeConfig as { Enabled?: boolean } | undefined)?.Enabled);
   if (!autoMode) return [];
   const objects = kubernetesObjects(template);
-  const containerInsights = addonNames(template).includes(CONTAINER_INSIGHTS_ADDON);
+  const containerInsights = containerInsightsLevel(template);
   const daemonSets = containerInsights ? assumptions.daemonSetsPerNode : [];
   const staying = upWhileAsleep(template, assumptions);
   const lines: CostLine[] = [];
+  let awakeNodes = 0;
+  let asleepNodes = 0;
   for (const [pool, pods] of podsByNodePool(objects)) {
-    const packing = packPods(pods, INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets);
+    const packing = packPods(pods, AUTO_MODE_INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets);
     if (!packing) continue;
     // The Deployments left up are a few small pods: what counts is that one node stays.
     const asleep: Packing | undefined =
-      pool === preferredPool(objects) && staying.length > 0
-        ? packPods(staying.map((name) => ({ name, cpuMillis: 0, memoryMiB: 0 })), INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets)
+      context.awakeShare < 1 && pool === preferredPool(objects) && staying.length > 0
+        ? packPods(staying.map((name) => ({ name, cpuMillis: 0, memoryMiB: 0 })), AUTO_MODE_INSTANCE_TYPES, requirementsOf(objects, pool), daemonSets)
         : undefined;
+    awakeNodes += packing.nodes;
+    asleepNodes += asleep?.nodes ?? 0;
     const podCpu = pods.reduce((total, pod) => total + pod.cpuMillis, 0);
     const podMemory = pods.reduce((total, pod) => total + pod.memoryMiB, 0);
     const hours = assumptions.hoursPerMonth;
@@ -131,8 +158,31 @@ export const autoModeNodes: CostItems = (template, context) => {
       );
     }
   }
+  if (containerInsights === 'basic') lines.push(basicContainerInsightsMetrics(template, objects, { awakeNodes, asleepNodes, staying }, context));
+  if (containerInsights === 'enhanced') lines.push(steady('Container Insights metrics (enhanced)', 'billed per observation: NOT estimated here (no confirmed price; see the CloudWatch pricing page)', 0));
   return lines;
 };
+
+/**
+ * Basic Container Insights: custom metrics per cluster, node, pod name and Service, billed by the hour
+ * they are published, so only while nodes run.
+ */
+function basicContainerInsightsMetrics(
+  template: CfnTemplate,
+  objects: readonly KubernetesObject[],
+  nodes: { awakeNodes: number; asleepNodes: number; staying: readonly string[] },
+  context: CostContext,
+): CostLine {
+  const { perCluster, perNode, perPod, perService } = context.assumptions.containerInsightsMetrics;
+  const addonPods = addonNames(template).flatMap((name) => context.assumptions.addonDeployments[name] ?? []);
+  const pods = objects.filter((object) => object.kind === 'Deployment').length + addonPods.length + context.assumptions.daemonSetsPerNode.length;
+  const services = objects.filter((object) => object.kind === 'Service').length;
+  const metrics = (nodeCount: number, podCount: number) => (nodeCount === 0 ? 0 : perCluster + perNode * nodeCount + perPod * podCount + perService * services);
+  const awakeUsd = metrics(nodes.awakeNodes, pods) * PRICES.customMetricMonth.usd;
+  const asleepUsd = metrics(nodes.asleepNodes, nodes.staying.length + context.assumptions.daemonSetsPerNode.length) * PRICES.customMetricMonth.usd;
+  const basis = `${metrics(nodes.awakeNodes, pods)} custom metrics: 1 cluster, ${counted(nodes.awakeNodes, 'node')}, ${counted(pods, 'pod name')}, ${counted(services, 'Service')}`;
+  return sleepingWith(whileAwake('Container Insights metrics (basic)', basis, awakeUsd, context), awakeUsd, asleepUsd, context);
+}
 
 /** The price-table entry of an instance type the template names; `what` says where it was found. */
 function instanceTypeOf(typeName: string, what: string): InstanceType {
@@ -162,9 +212,13 @@ export const loadBalancers: CostItems = (template, { assumptions }) => {
   if (balancers.size === 0) return [];
   const hours = balancers.size * assumptions.hoursPerMonth;
   const routes = `for ${counted(ingresses.length, 'Ingress', 'Ingresses')}`;
+  // An LCU-hour is billed on the largest of its dimensions: 25 new connections a second or 1 GB processed an hour (the rules fit the free 10).
+  const newConnectionsPerSecond = assumptions.apiRequestsPerDay / (24 * 3600);
+  const gbPerHour = (assumptions.apiRequestsPerDay * assumptions.apiKbPerRequest) / 1e6 / 24;
+  const lcus = Math.max(newConnectionsPerSecond / 25, gbPerHour);
   return [
     steady('Application Load Balancer', `${counted(balancers.size, 'ALB')} × ${assumptions.hoursPerMonth} h ${routes}`, hours * PRICES.albHour.usd),
-    steady('ALB capacity units', `${amount(assumptions.albLcus)} LCU × ${amount(hours)} h`, assumptions.albLcus * hours * PRICES.albLcuHour.usd),
+    steady('ALB capacity units', `${lcus.toLocaleString('en-US', { maximumSignificantDigits: 2 })} LCU × ${amount(hours)} h`, lcus * hours * PRICES.albLcuHour.usd),
   ];
 };
 

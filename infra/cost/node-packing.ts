@@ -42,6 +42,15 @@ const LABELS: Readonly<Record<string, (type: InstanceType) => string>> = {
   'karpenter.sh/capacity-type': () => 'on-demand',
 };
 
+/**
+ * What EKS Auto Mode launches at all, whatever a NodePool allows: more than 1 vCPU, and no nano, micro
+ * or small size (EKS user guide, "Learn about Amazon EKS Auto Mode Managed instances").
+ */
+export function launchedByAutoMode(type: InstanceType): boolean {
+  const size = type.name.split('.')[1];
+  return type.vcpu > 1 && !['nano', 'micro', 'small'].includes(size);
+}
+
 export function satisfies(type: InstanceType, requirements: readonly NodeRequirement[]): boolean {
   return requirements.every(({ key, operator, values = [] }) => {
     const label = LABELS[key];

@@ -6,7 +6,11 @@
 export const PRICE_LIST = {
   region: 'us-east-1',
   currency: 'USD',
-  /** When the prices below were read from their pages. */
+  /**
+   * When the prices below were last checked: on 2026-12-01 against stored copies of public price lists
+   * (third-party pages and Karpenter's generated us-east-1 table), none differing; AWS's live pages were
+   * not at hand, so a fork should check them against `source` before relying on a cent.
+   */
   readOn: '2026-12-01',
 } as const;
 
@@ -41,7 +45,7 @@ const price = (usd: number, per: string, source: string): Price => ({ usd, per, 
 
 export const PRICES = {
   eksClusterHour: price(0.1, 'cluster-hour (standard support)', PAGES.eks),
-  /** The page lists the fee per instance type; for the types below it is 12% of the on-demand price. */
+  /** The page lists the fee per instance type; taken as 12% of the on-demand price (not confirmed against that table). */
   autoModeFeeShare: price(0.12, 'share of the instance on-demand price, per hour', PAGES.eks),
   natGatewayHour: price(0.045, 'NAT gateway-hour', PAGES.vpc),
   natGatewayGb: price(0.045, 'GB processed', PAGES.vpc),

@@ -11,6 +11,8 @@ import type { Construct, IDependable } from 'constructs';
 import { publishedBusinessMetrics } from '../config/business-metrics';
 import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, coreService, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
+import type { DeploymentRef } from '../../functions/cluster-sleeper/event';
+import { ADDON_DEPLOYMENTS, type DeploymentRunningAddon } from '../config/addon-deployments';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../config/removal';
@@ -26,10 +28,7 @@ import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { CORE_API_PLATFORM, ServiceImage } from '../constructs/service-image';
 import { SleepSchedule } from '../constructs/sleep-schedule';
-import { acknowledgeAutoModeNodeRoleFindings, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
-
-/** The metrics-server add-on's Deployment, which the sleep schedule scales with the core APIs. */
-const METRICS_SERVER = { namespace: 'kube-system', name: 'metrics-server' } as const;
+import { acknowledgeAutoModeNodeRoleFindings, acknowledgeControlPlaneLogChoice, acknowledgeEksConstructFindings } from './eks-nag-acknowledgements';
 
 export interface ClusterStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -89,11 +88,11 @@ export class ClusterStack extends Stack {
     });
 
     // EKS writes control-plane logs here; created first so that the retention is ours, not "never expire".
-    const controlPlaneLogs = new logs.LogGroup(this, 'ControlPlaneLogs', {
-      logGroupName: `/aws/eks/${clusterName}/cluster`,
-      retention: config.logRetentionDays,
-      removalPolicy,
-    });
+    const controlPlaneLogTypes = config.cluster.controlPlaneLogs;
+    const controlPlaneLogs =
+      controlPlaneLogTypes.length > 0
+        ? new logs.LogGroup(this, 'ControlPlaneLogs', { logGroupName: `/aws/eks/${clusterName}/cluster`, retention: config.logRetentionDays, removalPolicy })
+        : undefined;
 
     // The kubectl provider's functions run in the VPC (they reach the private endpoint). In a security
     // group of this stack, not the EKS-owned cluster security group: Lambda releases its network
@@ -126,19 +125,15 @@ export class ClusterStack extends Stack {
       defaultCapacity: autoMode ? undefined : 0,
       compute: autoMode ? { nodeRole } : undefined,
       secretsEncryptionKey: secretsKey,
-      clusterLogging: [
-        eks.ClusterLoggingTypes.API,
-        eks.ClusterLoggingTypes.AUDIT,
-        eks.ClusterLoggingTypes.AUTHENTICATOR,
-        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
-        eks.ClusterLoggingTypes.SCHEDULER,
-      ],
+      // The config's names are EKS's, which are the enum's values.
+      clusterLogging: controlPlaneLogTypes.map((type) => type as eks.ClusterLoggingTypes),
       kubectlProviderOptions: { kubectlLayer: kubernetes.kubectlLayer(this, 'KubectlLayer'), securityGroups: [kubectlSecurityGroup] },
       removalPolicy,
     });
     // The kubectl provider (inside the Cluster construct) must find its way to the endpoint open.
-    this.cluster.node.addDependency(controlPlaneLogs, controlPlaneSecurityGroup);
+    this.cluster.node.addDependency(controlPlaneSecurityGroup, ...(controlPlaneLogs ? [controlPlaneLogs] : []));
     acknowledgeEksConstructFindings(this.cluster);
+    acknowledgeControlPlaneLogChoice(this.cluster, controlPlaneLogTypes);
     if (nodeRole) {
       acknowledgeAutoModeNodeRoleFindings(nodeRole);
       // A retained cluster keeps running on this role; a deleted one must let go of it (see NodeRoleRelease).
@@ -149,16 +144,18 @@ export class ClusterStack extends Stack {
     }
 
     // HPAs scale on metrics.k8s.io, which nothing serves on a new cluster (Auto Mode ships no metrics-server).
-    const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: METRICS_SERVER.name });
-    // The sleep schedule scales its Deployment (spec.replicas, a field EKS manages): an add-on update while
-    // it sleeps then resets it to the add-on's replicas instead of failing on the conflict; the next sleep
-    // scales it down again.
-    if (config.workingHours) (metricsServer.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    const metricsServer = new eks.Addon(this, 'MetricsServer', { cluster: this.cluster, addonName: 'metrics-server' });
 
     // Where the core APIs run, with their NetworkPolicies enforced: our node pool on Auto Mode, or
     // the configured node groups.
     const nodes: NetworkPolicyNodes = nodeRole
-      ? new CoreApiNodePool(this, 'CoreApiNodePool', { cluster: this.cluster, nodeRole, subnets: privateSubnets, arch: CORE_API_PLATFORM.kubernetesArch })
+      ? new CoreApiNodePool(this, 'CoreApiNodePool', {
+          cluster: this.cluster,
+          nodeRole,
+          subnets: privateSubnets,
+          arch: CORE_API_PLATFORM.kubernetesArch,
+          families: config.cluster.capacity.type === 'auto-mode' ? config.cluster.capacity.coreApiNodes : 'general',
+        })
       : this.addManagedNodeGroups(config);
     // metrics-server's pods then find the (preferred) core-apis pool ready instead of starting a node elsewhere.
     if (nodeRole) metricsServer.node.addDependency(nodes.enforcement);
@@ -166,11 +163,24 @@ export class ClusterStack extends Stack {
     this.containerInsights = new ContainerInsights(this, 'ContainerInsights', {
       cluster: this.cluster,
       clusterName,
+      level: config.cluster.containerInsights,
       appNamespace: APP_NAMESPACE,
       businessMetrics: publishedBusinessMetrics(CORE_SERVICE_REGISTRY),
       logRetention: config.logRetentionDays,
       removalPolicy,
     });
+
+    // The add-ons whose Deployments would keep a node up all night: they sleep with the core APIs.
+    const addonsWithDeployments: Record<DeploymentRunningAddon, eks.Addon> = {
+      'metrics-server': metricsServer,
+      'amazon-cloudwatch-observability': this.containerInsights.addon,
+    };
+    if (config.workingHours) {
+      // The sleep schedule scales their Deployments (spec.replicas, a field EKS manages): an add-on update
+      // while they sleep then resets them to the add-on's replicas instead of failing on the conflict;
+      // the next sleep scales them down again.
+      for (const addon of Object.values(addonsWithDeployments)) (addon.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    }
 
     // People: an admin role the account can assume, and optionally an existing role of theirs.
     const admin = new ClusterAdminRole(this, 'ClusterAdmin', { cluster: this.cluster });
@@ -248,11 +258,11 @@ export class ClusterStack extends Stack {
         cluster: this.cluster,
         namespace: APP_NAMESPACE,
         deploymentLabels: CORE_API_LABELS,
-        // Else its one pod keeps a node up all night (the core-apis pool is its preferred home).
-        systemDeployments: [METRICS_SERVER],
+        // Else their pods keep a node up all night (the core-apis pool is their preferred home).
+        systemDeployments: Object.keys(addonsWithDeployments).flatMap((addon): readonly DeploymentRef[] => ADDON_DEPLOYMENTS[addon as DeploymentRunningAddon]),
         workingHours: config.workingHours,
-        // The platform chart creates the namespace.
-        after: [manifests.platform],
+        // The platform chart creates the app namespace, the add-ons theirs.
+        after: [manifests.platform, ...Object.values(addonsWithDeployments)],
         logRetention: config.logRetentionDays,
         removalPolicy,
         alarmTopic: props.alarmTopic,

@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import { CONTROL_PLANE_LOG_TYPES, type ControlPlaneLogType } from '../config/environment-config';
 
 const partitionArn = (policy: string) => `arn:<AWS::Partition>:iam::aws:policy/${policy}`;
 
@@ -50,5 +51,19 @@ export function acknowledgeEksConstructFindings(cluster: eks.Cluster): void {
   Validations.of(cluster).acknowledge({
     id: 'CloudFormation-Validate::W9009',
     reason: 'aws-eks-v2 sets EncryptionConfig.Resources, which CloudFormation still requires for secrets encryption.',
+  });
+}
+
+/**
+ * AwsSolutions-EKS2 asks for all five control-plane log types. An environment that writes fewer chose
+ * so in its config (cluster.controlPlaneLogs: a sandbox saves their CloudWatch Logs ingestion), so the
+ * finding is acknowledged there, naming the types it leaves out; with all five there is no finding.
+ */
+export function acknowledgeControlPlaneLogChoice(cluster: eks.Cluster, enabled: readonly ControlPlaneLogType[]): void {
+  const missing = CONTROL_PLANE_LOG_TYPES.filter((type) => !enabled.includes(type));
+  if (missing.length === 0) return;
+  Validations.of(cluster).acknowledge({
+    id: 'AwsSolutions-EKS2',
+    reason: `The environment's cluster.controlPlaneLogs leaves out ${missing.join(', ')} to save their log ingestion (README, "What it costs"); add them there to keep them.`,
   });
 }

@@ -75,10 +75,12 @@ describe('cluster stack', () => {
     sandbox.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('logs every control-plane component to a log group with the environment retention', () => {
-    sandbox.hasResourceProperties('AWS::EKS::Cluster', {
+  it('writes the control-plane logs the environment names to a log group with its retention: every type in prod, the authenticator in the sandbox', () => {
+    prod.hasResourceProperties('AWS::EKS::Cluster', {
       Logging: { ClusterLogging: { EnabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((type) => ({ Type: type })) } },
     });
+    prod.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/eks/${PROJECT}-prod-cluster/cluster`, RetentionInDays: 90 });
+    sandbox.hasResourceProperties('AWS::EKS::Cluster', { Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'authenticator' }] } } });
     sandbox.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/eks/${PROJECT}-sandbox-cluster/cluster`, RetentionInDays: 7 });
   });
 
@@ -216,6 +218,22 @@ describe('cluster stack', () => {
     for (const service of CORE_SERVICES) {
       expect(objectOf(sandbox, service, 'Deployment').spec.template.spec.nodeSelector).toEqual({ 'karpenter.sh/nodepool': 'core-apis' });
     }
+  });
+
+  it('draws the core API nodes from the families the environment chooses: T4g in the sandbox, C, M and R of generation 6 on in prod', () => {
+    const requirementsOf = (template: Template) => {
+      const [, pool] = Object.entries(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).find(([id]) => id.startsWith('CoreApiNodePool'))!;
+      const families = objectsOf(pool)[2].spec.template.spec.requirements as { key: string }[];
+      return families.filter(({ key }) => key.startsWith('eks.amazonaws.com/instance-'));
+    };
+    expect(requirementsOf(sandbox)).toEqual([
+      { key: 'eks.amazonaws.com/instance-category', operator: 'In', values: ['t'] },
+      { key: 'eks.amazonaws.com/instance-generation', operator: 'Gt', values: ['3'] },
+    ]);
+    expect(requirementsOf(prod)).toEqual([
+      { key: 'eks.amazonaws.com/instance-category', operator: 'In', values: ['c', 'm', 'r'] },
+      { key: 'eks.amazonaws.com/instance-generation', operator: 'Gt', values: ['5'] },
+    ]);
   });
 
   it('enforces NetworkPolicies on managed node groups through the VPC CNI add-on, without a node pool', () => {

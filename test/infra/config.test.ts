@@ -55,6 +55,35 @@ describe('environment configuration', () => {
     expect(load({ natProvider: 'nat-gateway' })).toThrow(/network\.natProvider \(from -c natProvider\): must be one of gateway, instance/);
   });
 
+  it('rejects core API nodes other than general or burstable, and Container Insights other than enhanced, basic or off, naming the allowed values', () => {
+    expect(load({ coreApiNodes: 'spot' })).toThrow(/cluster\.capacity\.coreApiNodes \(from -c coreApiNodes\): must be one of general, burstable/);
+    expect(load({ containerInsights: 'full' })).toThrow(/cluster\.containerInsights \(from -c containerInsights\): must be one of enhanced, basic, off/);
+  });
+
+  it('takes the sandbox cost levers by default (burstable nodes, no Container Insights metrics, the authenticator log alone), prod none of them', () => {
+    const pick = ({ cluster }: ReturnType<ReturnType<typeof load>>) => ({ capacity: cluster.capacity, containerInsights: cluster.containerInsights, controlPlaneLogs: cluster.controlPlaneLogs });
+    expect(pick(load({})())).toEqual({ capacity: { type: 'auto-mode', coreApiNodes: 'burstable' }, containerInsights: 'off', controlPlaneLogs: ['authenticator'] });
+    expect(pick(load({ env: 'prod' })())).toEqual({
+      capacity: { type: 'auto-mode', coreApiNodes: 'general' },
+      containerInsights: 'enhanced',
+      controlPlaneLogs: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
+    });
+    expect(pick(load({ coreApiNodes: 'general', containerInsights: 'basic' })())).toMatchObject({ capacity: { coreApiNodes: 'general' }, containerInsights: 'basic' });
+  });
+
+  it('refuses a control-plane log type EKS does not have, and one named twice', () => {
+    const withLogs = (controlPlaneLogs: unknown[]) => {
+      jest.replaceProperty(ENVIRONMENTS, 'sandbox', { ...ENVIRONMENTS.sandbox, cluster: { ...ENVIRONMENTS.sandbox.cluster, controlPlaneLogs } as never });
+      return load({});
+    };
+    try {
+      expect(withLogs(['audit', 'kubelet'])).toThrow(/cluster\.controlPlaneLogs\.1: must be one of api, audit, authenticator, controllerManager, scheduler/);
+      expect(withLogs(['audit', 'audit'])).toThrow(/cluster\.controlPlaneLogs: must not name a log type twice: audit/);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('runs a NAT instance in the sandbox and NAT gateways in prod, unless -c natProvider says otherwise', () => {
     expect(load({})().network.natProvider).toBe('instance');
     expect(load({ env: 'prod' })().network.natProvider).toBe('gateway');
@@ -183,7 +212,7 @@ describe('context keys', () => {
   it('lists the allowed keys when an unknown key is close to none of them', () => {
     expect(loadAll({ region: 'eu-west-1' })).toThrow(
       new ConfigError(
-        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natProvider, natGateways, kubernetesVersion, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn, workingHoursTimeZone, awakeFrom, awakeUntil (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
+        'unknown context key "region"; allowed keys: env, owner, vpcCidr, natProvider, natGateways, kubernetesVersion, coreApiNodes, containerInsights, adminRoleArn, budgetEmail, apiCertificateArn, githubRepository, githubOidcProviderArn, workingHoursTimeZone, awakeFrom, awakeUntil (and CDK\'s own, e.g. @aws-cdk/* feature flags)',
       ),
     );
   });
@@ -216,6 +245,8 @@ describe('context keys', () => {
       'natProvider',
       'natGateways',
       'kubernetesVersion',
+      'coreApiNodes',
+      'containerInsights',
       'adminRoleArn',
       'budgetEmail',
       'apiCertificateArn',

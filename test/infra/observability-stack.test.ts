@@ -248,7 +248,19 @@ describe('observability stack', () => {
           metric_selectors: publishedBusinessMetrics(CORE_SERVICE_REGISTRY).map((name) => `^${name}$`),
         },
       ]);
-      expect(agent.config.logs.metrics_collected.kubernetes).toEqual({ enhanced_container_insights: true });
+    });
+
+    it('collects node, pod and container metrics as the environment says: none in the sandbox, enhanced in prod, basic when asked', () => {
+      const kubernetesSection = (template: Template) => {
+        const [properties] = Object.values(template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'amazon-cloudwatch-observability' } })) as Resource[];
+        const { agent } = JSON.parse(properties.Properties.ConfigurationValues as string);
+        // The business metrics are collected whatever the level.
+        expect(agent.config.logs.metrics_collected.prometheus).toBeDefined();
+        return agent.config.logs.metrics_collected.kubernetes;
+      };
+      expect(kubernetesSection(cluster)).toBeUndefined();
+      expect(kubernetesSection(platformOf('prod').template('cluster'))).toEqual({ enhanced_container_insights: true });
+      expect(kubernetesSection(buildPlatform('sandbox', { containerInsights: 'basic' }).template('cluster'))).toEqual({ enhanced_container_insights: false });
     });
 
     it('creates the Container Insights log groups first, with the environment retention, so none is left behind by cdk destroy', () => {

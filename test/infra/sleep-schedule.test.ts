@@ -16,6 +16,9 @@ const statementsOf = (template: Template, roleId: string): any[] =>
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 
 const WEEKDAYS = 'MON,TUE,WED,THU,FRI';
+/** The amazon-cloudwatch-observability add-on's Deployments: its operator, and the Prometheus target allocator the operator creates. */
+const CLOUDWATCH_OPERATOR = 'amazon-cloudwatch-observability-controller-manager';
+const TARGET_ALLOCATOR = 'cloudwatch-agent-target-allocator';
 
 describe('sleep schedule', () => {
   const sandbox = platformOf('sandbox').template('cluster');
@@ -91,7 +94,7 @@ describe('sleep schedule', () => {
           CLUSTER_NAME: { Ref: logicalIdOf(sandbox, 'AWS::EKS::Cluster', 'Cluster') },
           NAMESPACE: 'shop',
           DEPLOYMENT_SELECTOR: `app.kubernetes.io/part-of=${PROJECT}`,
-          SYSTEM_DEPLOYMENTS: 'kube-system/metrics-server',
+          SYSTEM_DEPLOYMENTS: `kube-system/metrics-server,amazon-cloudwatch/${CLOUDWATCH_OPERATOR},amazon-cloudwatch/${TARGET_ALLOCATOR}`,
         }),
       },
     });
@@ -128,7 +131,7 @@ describe('sleep schedule', () => {
     });
   });
 
-  it('lets that user only read Deployments and HPAs and scale Deployments in shop, and read and scale metrics-server alone in kube-system', () => {
+  it('lets that user only read Deployments and HPAs and scale Deployments in shop, read and scale metrics-server alone in kube-system, and the CloudWatch operator and its target allocator alone in amazon-cloudwatch', () => {
     const rbac = sandbox.findResources('Custom::AWSCDK-EKS-KubernetesResource')[logicalIdOf(sandbox, 'Custom::AWSCDK-EKS-KubernetesResource', 'SleepScheduleRbac')];
     const objects = JSON.parse(rbac.Properties.Manifest);
     // The kubectl provider's own label, by which it prunes what a later deploy no longer applies.
@@ -163,13 +166,29 @@ describe('sleep schedule', () => {
         ],
       },
       binding('kube-system'),
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'cluster-sleeper', namespace: 'amazon-cloudwatch', labels },
+        rules: [
+          { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [CLOUDWATCH_OPERATOR, TARGET_ALLOCATOR], verbs: ['get'] },
+          { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [CLOUDWATCH_OPERATOR, TARGET_ALLOCATOR], verbs: ['patch'] },
+        ],
+      },
+      binding('amazon-cloudwatch'),
     ]);
-    // After the platform chart, which creates the namespace.
-    expect(rbac.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ClusterChartplatform/)]));
+    // After the platform chart and the add-ons, which create the namespaces.
+    expect(rbac.DependsOn).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ClusterChartplatform/),
+        logicalIdOf(sandbox, 'AWS::EKS::Addon', 'MetricsServer'),
+        logicalIdOf(sandbox, 'AWS::EKS::Addon', 'ContainerInsightsAddon'),
+      ]),
+    );
   });
 
-  it('lets an add-on update while metrics-server sleeps overwrite its replicas rather than fail on the conflict', () => {
-    sandbox.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'metrics-server', ResolveConflicts: 'OVERWRITE' });
+  it.each(['metrics-server', 'amazon-cloudwatch-observability'])('lets an update of the %s add-on while it sleeps overwrite its replicas rather than fail on the conflict', (addonName) => {
+    sandbox.hasResourceProperties('AWS::EKS::Addon', { AddonName: addonName, ResolveConflicts: 'OVERWRITE' });
   });
 
   it('creates nothing of it in prod, which has no working hours', () => {
