@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { removalPolicyOf } from '../config/removal';
 import { SUBNET_LAYOUT } from '../config/subnet-layout';
-import { acknowledgeNatInstanceFindings, NAT_INSTANCE_ROOT_VOLUME } from './nat-instance';
+import { acknowledgeNatInstanceFindings, NAT_INSTANCE_ROOT_VOLUME, reportWhenForwarding } from './nat-instance';
 
 const SUBNET_TYPES = {
   public: ec2.SubnetType.PUBLIC,
@@ -36,6 +36,7 @@ export class NetworkStack extends Stack {
       removalPolicy: removalPolicyOf(config),
     });
 
+    const natUserData = ec2.UserData.forLinux();
     const natInstances =
       config.network.natProvider === 'instance'
         ? ec2.NatProvider.instanceV2({
@@ -46,6 +47,8 @@ export class NetworkStack extends Stack {
             defaultAllowedTraffic: ec2.NatTrafficDirection.OUTBOUND_ONLY,
             // An auto-assigned address, released with the instance: no Elastic IP to release on destroy.
             associatePublicIpAddress: true,
+            // Filled in below, once the instances exist (reportWhenForwarding).
+            userData: natUserData,
           })
         : undefined;
 
@@ -80,6 +83,7 @@ export class NetworkStack extends Stack {
         Aspects.of(instance).add(new ec2.InstanceRequireImdsv2Aspect());
         acknowledgeNatInstanceFindings(instance);
       }
+      reportWhenForwarding(natUserData, natInstances.gatewayInstances);
     }
 
     this.vpc = vpc;
