@@ -38,6 +38,48 @@ describe('environment configuration', () => {
     expect(load({ vpcCidr: '10.0.0.0/26' })).toThrow(ConfigError);
   });
 
+  it('takes VPC prefixes from /16 to /28 as CIDR blocks, and no longer or shorter one', () => {
+    const format = /network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block with a prefix from \/16 to \/28/;
+    expect(load({ vpcCidr: '10.0.0.0/15' })).toThrow(format);
+    expect(load({ vpcCidr: '10.0.0.0/29' })).toThrow(format);
+    expect(load({ vpcCidr: '10.0.0.0/16' })().network.cidr).toBe('10.0.0.0/16');
+    // A /28 is a CIDR block AWS takes, only too small for the subnets: the other rule says so.
+    expect(errorOf(load({ vpcCidr: '10.0.0.0/28' })).message).toMatch(/network\.cidr \(from -c vpcCidr\): is too small for the subnets of 2 AZs/);
+    expect(errorOf(load({ vpcCidr: '10.0.0.0/28' })).message).not.toMatch(format);
+  });
+
+  it('refuses an octet above 255 in the VPC range, and takes 255', () => {
+    expect(load({ vpcCidr: '10.256.0.0/16' })).toThrow(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block/);
+    expect(load({ vpcCidr: '10.255.0.0/16' })().network.cidr).toBe('10.255.0.0/16');
+  });
+
+  it('refuses a database minimum above its maximum, naming both keys, and takes them equal', () => {
+    const withDatabase = (database: Partial<(typeof ENVIRONMENTS)['sandbox']['database']>) => {
+      jest.replaceProperty(ENVIRONMENTS, 'sandbox', { ...ENVIRONMENTS.sandbox, database: { ...ENVIRONMENTS.sandbox.database, ...database } });
+      return load({});
+    };
+    try {
+      expect(withDatabase({ minCapacity: 4, maxCapacity: 2 })).toThrow(/database\.minCapacity: must not exceed database\.maxCapacity/);
+      expect(withDatabase({ minCapacity: 2, maxCapacity: 2 })().database).toMatchObject({ minCapacity: 2, maxCapacity: 2 });
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('refuses a managed node group whose minimum size is above its maximum, and takes them equal', () => {
+    const withNodeGroup = (minSize: number, maxSize: number) => {
+      const capacity = { type: 'managed-node-group', instanceType: 't4g.medium', minSize, maxSize } as const;
+      jest.replaceProperty(ENVIRONMENTS, 'sandbox', { ...ENVIRONMENTS.sandbox, cluster: { ...ENVIRONMENTS.sandbox.cluster, capacity } as never });
+      return load({});
+    };
+    try {
+      expect(withNodeGroup(3, 2)).toThrow(/cluster\.capacity\.minSize: must not exceed cluster\.capacity\.maxSize/);
+      expect(withNodeGroup(2, 2)().cluster.capacity).toMatchObject({ minSize: 2, maxSize: 2 });
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it('refuses a VPC range too small for the subnets of its AZs, naming the longest prefix that fits', () => {
     expect(load({ vpcCidr: '10.0.0.0/19' })).toThrow(/network\.cidr \(from -c vpcCidr\): is too small for the subnets of 2 AZs \(network\.maxAzs\): use a prefix from \/16 to \/18/);
     expect(load({ env: 'prod', vpcCidr: '10.0.0.0/18' })).toThrow(/is too small for the subnets of 3 AZs \(network\.maxAzs\): use a prefix from \/16 to \/17/);

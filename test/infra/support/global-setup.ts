@@ -31,6 +31,9 @@ const { readsSharedAssemblies } = require('../../support/test-sequencer') as { r
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
   // Only a directory made here is shared, and deleted by the teardown.
   delete process.env[SHARED_ASSEMBLIES];
+  // Mutation testing (scripts/test-mutation.ts): a mutant is active only in the test processes, so
+  // each test file synthesizes in its own process (platformOf's fallback).
+  if (process.env.TEST_SHARED_SYNTHESIS === 'off') return;
   const used = selectedTestFiles(globalConfig, projectConfig, 'test/infra').some(readsSharedAssemblies);
   if (!used) return;
   const dir = mkdtempSync(join(tmpdir(), 'hybrid-platform-assemblies-'));

@@ -1,0 +1,121 @@
+import type { PartialStrykerOptions } from '@stryker-mutator/api/core';
+import { globSync } from 'node:fs';
+import { parseArguments, exitOnUserError, UsageError } from './cli-args';
+
+/**
+ * `npm run test:mutation [-- <area> ...]`: StrykerJS over the code where the platform's behaviour
+ * lives, one run per area with only the test files that exercise it (a mutant in the service kit needs
+ * no CDK synthesis, one in infra/config no chaos experiment). Incremental: each area keeps its state in
+ * reports/mutation/ (ignored by git), so a second run tests only the mutants whose code or tests
+ * changed. Too slow for every push: CI runs `npm test`, this is run by hand (README, Tests).
+ *
+ * Prints the mutation score per file and per area, and exits 1 when the score is below 85% overall or
+ * below 80% in any file: the bar a change to these areas is held to.
+ */
+
+interface Area {
+  readonly mutate: readonly string[];
+  /** The test files that exercise the area; the others never run for its mutants. */
+  readonly testFiles: readonly string[];
+}
+
+/**
+ * Tests that measure a built artifact (a bundle's size, the bundled service run on its own): Stryker's
+ * instrumented sources make them meaningless (and larger), and they kill no mutant the others miss.
+ */
+const ARTIFACT_TEST = /(^|\/)(notifier-bundle|service-bundle|[\w-]+-bundling)\.test\.ts$/;
+
+/** The area's test files, less the artifact tests (Stryker's `testFiles` takes no negated globs). */
+function testFilesOf(area: Area): string[] {
+  return area.testFiles.flatMap((pattern) => globSync(pattern)).filter((file) => !ARTIFACT_TEST.test(file)).sort();
+}
+
+export const MUTATION_AREAS: Readonly<Record<string, Area>> = {
+  kit: { mutate: ['services/kit/**/*.ts', '!services/kit/index.ts'], testFiles: ['test/services/**/*.test.ts'] },
+  services: {
+    mutate: ['services/*/routes.ts', 'services/*/repository.ts', 'services/orders/outbox-relay.ts'],
+    testFiles: ['test/services/**/*.test.ts'],
+  },
+  functions: { mutate: ['functions/**/*.ts'], testFiles: ['test/functions/**/*.test.ts'] },
+  'infra-config': { mutate: ['infra/config/**/*.ts'], testFiles: ['test/infra/**/*.test.ts', 'test/k8s/**/*.test.ts'] },
+  'infra-constructs': { mutate: ['infra/constructs/**/*.ts'], testFiles: ['test/infra/**/*.test.ts'] },
+  k8s: { mutate: ['k8s/*.ts', '!k8s/synth.ts'], testFiles: ['test/k8s/**/*.test.ts'] },
+};
+
+/** The bar: the whole set, and each file of it. */
+export const THRESHOLDS = { overall: 85, perFile: 80 } as const;
+
+const USAGE = `usage: npm run test:mutation -- [${Object.keys(MUTATION_AREAS).join('|')} ...]`;
+
+/** Killed (or timed out) of all mutants that ran or had no test: Stryker's mutation score. */
+interface Tally {
+  detected: number;
+  undetected: number;
+}
+
+const DETECTED = new Set(['Killed', 'Timeout']);
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+
+export function scoreOf({ detected, undetected }: Tally): number {
+  return detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected);
+}
+
+function strykerOptions(name: string, area: Area): PartialStrykerOptions {
+  return {
+    testRunner: 'jest',
+    jest: { projectType: 'custom', configFile: 'jest.config.js', enableFindRelatedTests: false },
+    testFiles: testFilesOf(area),
+    mutate: [...area.mutate],
+    coverageAnalysis: 'perTest',
+    incremental: true,
+    incrementalFile: `reports/mutation/${name}.incremental.json`,
+    tempDirName: '.stryker-tmp',
+    // Not copied into Stryker's sandbox: build output and scratch files no test reads.
+    ignorePatterns: ['cdk.out', 'dist', '.tmp'],
+    concurrency: 2,
+    // A mutant that hangs (a retry loop that never ends) costs this beyond its tests' usual time.
+    timeoutMS: 10_000,
+    reporters: ['progress-append-only', 'html'],
+    htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { positionals } = parseArguments({ args: [...argv], allowPositionals: true, options: {} }, USAGE);
+  const unknown = positionals.filter((name) => !(name in MUTATION_AREAS));
+  if (unknown.length > 0) throw new UsageError(`Unknown area ${unknown.map((name) => JSON.stringify(name)).join(', ')}. Allowed values: ${Object.keys(MUTATION_AREAS).join(', ')}.`, USAGE);
+  const names = positionals.length > 0 ? positionals : Object.keys(MUTATION_AREAS);
+  // The infra tests then synthesize in their own process, where Stryker's active mutant is.
+  process.env.TEST_SHARED_SYNTHESIS = 'off';
+
+  // StrykerJS is an ES module only; this script runs as CommonJS.
+  const { Stryker } = await import('@stryker-mutator/core');
+  const files = new Map<string, Tally & { area: string }>();
+  for (const name of names) {
+    const results = await new Stryker(strykerOptions(name, MUTATION_AREAS[name])).runMutationTest();
+    for (const { fileName, status } of results) {
+      const file = files.get(fileName) ?? { area: name, detected: 0, undetected: 0 };
+      if (DETECTED.has(status)) file.detected += 1;
+      if (UNDETECTED.has(status)) file.undetected += 1;
+      files.set(fileName, file);
+    }
+  }
+
+  const rows = [...files].sort(([a], [b]) => a.localeCompare(b));
+  const total = rows.reduce((sum, [, tally]) => ({ detected: sum.detected + tally.detected, undetected: sum.undetected + tally.undetected }), { detected: 0, undetected: 0 });
+  const below = rows.filter(([, tally]) => scoreOf(tally) < THRESHOLDS.perFile);
+  console.log('\nmutation score (killed and timed out, of all mutants that ran or had no test):');
+  for (const [file, tally] of rows) console.log(`  ${scoreOf(tally).toFixed(1).padStart(5)}%  ${file}  (${tally.detected} of ${tally.detected + tally.undetected})`);
+  for (const name of names) {
+    const tally = rows.filter(([, file]) => file.area === name).reduce((sum, [, file]) => ({ detected: sum.detected + file.detected, undetected: sum.undetected + file.undetected }), { detected: 0, undetected: 0 });
+    console.log(`  ${scoreOf(tally).toFixed(1).padStart(5)}%  area ${name}`);
+  }
+  console.log(`  ${scoreOf(total).toFixed(1).padStart(5)}%  overall (goal ${THRESHOLDS.overall}%; every file ${THRESHOLDS.perFile}%)`);
+  if (below.length > 0) console.log(`below ${THRESHOLDS.perFile}%: ${below.map(([file]) => file).join(', ')}`);
+  return scoreOf(total) >= THRESHOLDS.overall && below.length === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => exitOnUserError(error, []),
+);
