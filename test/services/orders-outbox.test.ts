@@ -134,6 +134,15 @@ describe('relayOnce', () => {
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
+  it('refuses a batch size outside 1 to 10 (EventBridge takes at most 10 entries a call), and takes both ends', async () => {
+    for (const batchSize of [0, 11, 2.5]) {
+      await expect(relayOnce(pool, client, TEST_BUS, { batchSize })).rejects.toThrow(new RangeError(`batchSize must be an integer from 1 to 10, got ${batchSize}`));
+    }
+    await seed(2);
+    expect(await relayOnce(pool, client, TEST_BUS, { batchSize: 1 })).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await relayOnce(pool, client, TEST_BUS, { batchSize: 10 })).toMatchObject({ claimed: 1, sent: 1 });
+  });
+
   it('takes at most 10 events per PutEvents call, oldest first', async () => {
     const ids = await seed(13);
 
@@ -305,6 +314,21 @@ describe('the relay loop', () => {
     await waitFor('a pass', () => passes.length === 1);
 
     expect(passes).toEqual([{ claimed: 3, sent: 3, failed: 0 }]);
+    expect(publishedOrderIds()).toEqual(ids);
+  });
+
+  it('drains a backlog of more than one batch in one sweep, nothing waking it again', async () => {
+    // Two full batches and a part: the sweep goes on while a pass claims a whole batch.
+    const ids = await seed(23);
+
+    const { passes } = startRelay();
+    await waitFor('three passes', () => passes.length === 3);
+
+    expect(passes).toEqual([
+      { claimed: 10, sent: 10, failed: 0 },
+      { claimed: 10, sent: 10, failed: 0 },
+      { claimed: 3, sent: 3, failed: 0 },
+    ]);
     expect(publishedOrderIds()).toEqual(ids);
   });
 
