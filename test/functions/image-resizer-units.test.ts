@@ -83,6 +83,29 @@ describe('parsing S3 events', () => {
     expect(parsed.malformed).toEqual([{ index: 1, problem: expect.stringContaining(problem), record }]);
   });
 
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 's3:ObjectCreated'],
+    ['an object without Records', { Event: 's3:ObjectCreated:Put' }],
+    ['Records that are not a list', { Records: { 0: {} } }],
+  ])('reports an event that is %s as one malformed event, without throwing', (_name, event) => {
+    expect(parseS3Event(event)).toEqual({ notifications: [], malformed: [{ problem: expect.stringMatching(/^not an S3 event: /), record: event }], isTestEvent: false });
+  });
+
+  it("recognises S3's test event, sent when a notification is configured, as nothing to do", () => {
+    expect(parseS3Event({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'hybrid-platform-uploads' })).toEqual({ notifications: [], malformed: [], isTestEvent: true });
+  });
+
+  it('reports a key that is not validly URL-encoded, and keeps the others', () => {
+    // As S3 would never send it: an escape cut short (s3Record encodes the key it is given).
+    const bad = s3Record('uploads/x.png') as unknown as { s3: { object: { key: string } } };
+    bad.s3.object.key = 'uploads/%E0%A4%A.png';
+    const parsed = parseS3Event(s3Event(bad, s3Record('uploads/ok.png')));
+    expect(parsed.notifications.map(({ key }) => key)).toEqual(['uploads/ok.png']);
+    expect(parsed.malformed).toEqual([{ index: 0, problem: 's3.object.key is not validly URL-encoded', record: bad }]);
+  });
+
   it('tolerates a record without responseElements (no request id)', () => {
     const record = s3Record('uploads/a.png') as unknown as Record<string, unknown>;
     delete record.responseElements;
