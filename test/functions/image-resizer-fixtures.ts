@@ -14,6 +14,22 @@ export const solidPng = (width: number, height: number): Promise<Buffer> =>
     .png()
     .toBuffer();
 
+/**
+ * A valid PNG of exactly `bytes` bytes: `png` with a tEXt chunk of padding before its IEND chunk (a
+ * chunk is its 4-byte length, 4-byte type, data and 4-byte CRC).
+ */
+export function paddedPng(png: Buffer, bytes: number): Buffer {
+  const iend = png.subarray(png.length - 12);
+  const padding = bytes - png.length - 12;
+  if (padding < 8) throw new Error(`a ${png.length}-byte PNG cannot be padded to ${bytes} bytes`);
+  const typeAndData = Buffer.concat([Buffer.from('tEXt'), Buffer.from('Comment\0'), Buffer.alloc(padding - 8, 'x')]);
+  const chunk = Buffer.alloc(typeAndData.length + 8);
+  chunk.writeUInt32BE(typeAndData.length - 4, 0);
+  typeAndData.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(typeAndData), chunk.length - 4);
+  return Buffer.concat([png.subarray(0, png.length - 12), chunk, iend]);
+}
+
 /** A JPEG stored sideways: 640x480 pixels with EXIF orientation 6, so it displays as 480x640. */
 export const rotatedJpeg = (): Promise<Buffer> =>
   sharp(gradient(640, 480), { raw: { width: 640, height: 480, channels: 3 } })

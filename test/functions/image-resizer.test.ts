@@ -11,6 +11,7 @@ import {
   captureConsole,
   lambdaContext,
   noisePng,
+  paddedPng,
   pngClaiming,
   rotatedJpeg,
   s3Event,
@@ -222,6 +223,18 @@ describe('image-resizer: bad input is rejected, logged and counted, never thrown
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(rejections()).toEqual([{ value: 1, reason: 'too-large' }]);
     expect(logged('Upload rejected')[0].detail).toBe(`${big.length} bytes, over the limit of 100000`);
+  });
+
+  it('makes the thumbnails of an image exactly MAX_INPUT_BYTES in size, and rejects one a byte over', async () => {
+    const image = await solidPng(300, 200);
+    bucket.put('uploads/at-limit.png', paddedPng(image, 100_000));
+    bucket.put('uploads/over-limit.png', paddedPng(image, 100_001));
+
+    await invoke(s3Event(s3Record('uploads/at-limit.png'), s3Record('uploads/over-limit.png')));
+
+    expect(bucket.keys('thumbnails/')).toEqual(['thumbnails/at-limit-128.webp', 'thumbnails/at-limit-512.webp']);
+    expect(rejections()).toEqual([{ value: 1, reason: 'too-large' }]);
+    expect(logged('Upload rejected')[0].detail).toBe('100001 bytes, over the limit of 100000');
   });
 
   it('rejects a decompression bomb (a tiny PNG claiming 50000x50000) from its header, without decoding it', async () => {
