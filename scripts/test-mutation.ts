@@ -81,10 +81,11 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
     // Not copied into Stryker's sandbox: build output and scratch files no test reads.
     ignorePatterns: ['cdk.out', 'dist', '.tmp'],
     concurrency: 2,
-    // A mutant that hangs (a retry loop that never ends) costs this beyond its tests' usual time. Its
-    // tests' usual time is the dry run's, on idle cores: two runners side by side take about twice as
-    // long, and a static mutant runs every test of the area, so the factor leaves room for that.
-    timeoutMS: 10_000,
+    // A mutant that hangs (a retry loop that never ends) costs this beyond its tests' usual time. It
+    // must also cover a test process's cold start (jest, the transforms, the global setup: several
+    // seconds on two busy cores), which a run after a restart pays: with less, every run after a
+    // timeout timed out too, each counted as killed.
+    timeoutMS: 30_000,
     timeoutFactor: 2.5,
     // The HTML report to read the surviving mutants in; the JSON one for tools.
     reporters: ['progress-append-only', 'html', 'json'],
