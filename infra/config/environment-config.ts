@@ -59,7 +59,7 @@ const anomalyAlertUsdMessage = 'must be a positive number of USD, e.g. 50';
  * - `general`: C, M and R families of generation 6 and later; the smallest is a c6g.large (2 vCPUs,
  *   4 GiB, ~50 USD a month), with all its CPU all the time.
  * - `burstable`: T4g; the smallest is a t4g.medium (2 vCPUs, 4 GiB, ~25 USD a month), whose CPU runs
- *   at a 20% baseline per vCPU and bursts on credits. Auto Mode launches it in unlimited mode, so
+ *   at a 20% baseline per vCPU and bursts on credits. T4g runs in unlimited mode by default, so
  *   load held above the baseline is billed per vCPU-hour on top: a sandbox's choice, not a busy
  *   environment's.
  */

@@ -1,4 +1,5 @@
 import { SLEEPER_ENV } from '../../functions/cluster-sleeper/event';
+import type { ContainerInsightsLevel } from '../config/environment-config';
 import type { Assumptions } from './assumptions';
 import { amount, cents, counted, steady, whileAwake, type CostContext, type CostItems, type CostLine } from './cost-line';
 import { launchedByAutoMode, packPods, type NodeRequirement, type Packing, type PodRequest } from './node-packing';
@@ -72,6 +73,11 @@ function preferredPool(objects: readonly KubernetesObject[]): string {
   return pools[0]?.metadata?.name ?? 'general-purpose';
 }
 
+/** The Deployments the template's add-ons run, as `<namespace>/<name>`. */
+function addonDeploymentsOf(template: CfnTemplate, assumptions: Assumptions): string[] {
+  return addonNames(template).flatMap((name) => assumptions.addonDeployments[name] ?? []);
+}
+
 /** The add-ons' Deployments that stay up while the core APIs sleep: those the sleeper (its SYSTEM_DEPLOYMENTS) does not scale to 0. */
 function upWhileAsleep(template: CfnTemplate, assumptions: Assumptions): string[] {
   const slept = new Set(
@@ -80,9 +86,7 @@ function upWhileAsleep(template: CfnTemplate, assumptions: Assumptions): string[
       return String(variables[SLEEPER_ENV.systemDeployments] ?? '').split(',').filter(Boolean);
     }),
   );
-  return addonNames(template)
-    .flatMap((name) => assumptions.addonDeployments[name] ?? [])
-    .filter((deployment) => !slept.has(deployment));
+  return addonDeploymentsOf(template, assumptions).filter((deployment) => !slept.has(deployment));
 }
 
 /**
@@ -97,7 +101,7 @@ function sleepingWith(line: CostLine, awakeUsd: number, asleepUsd: number, conte
 const AUTO_MODE_INSTANCE_TYPES = INSTANCE_TYPES.filter(launchedByAutoMode);
 
 /** The Container Insights add-on's level, read from its configuration (infra/constructs/container-insights.ts). */
-function containerInsightsLevel(template: CfnTemplate): 'enhanced' | 'basic' | 'off' | undefined {
+function containerInsightsLevel(template: CfnTemplate): ContainerInsightsLevel | undefined {
   const addon = resourcesOfType(template, 'AWS::EKS::Addon').find((candidate) => candidate.Properties?.AddonName === CONTAINER_INSIGHTS_ADDON);
   if (!addon) return undefined;
   const values = addon.Properties?.ConfigurationValues;
@@ -174,13 +178,14 @@ function basicContainerInsightsMetrics(
   context: CostContext,
 ): CostLine {
   const { perCluster, perNode, perPod, perService } = context.assumptions.containerInsightsMetrics;
-  const addonPods = addonNames(template).flatMap((name) => context.assumptions.addonDeployments[name] ?? []);
-  const pods = objects.filter((object) => object.kind === 'Deployment').length + addonPods.length + context.assumptions.daemonSetsPerNode.length;
+  const addonPods = addonDeploymentsOf(template, context.assumptions).length;
+  const pods = objects.filter((object) => object.kind === 'Deployment').length + addonPods + context.assumptions.daemonSetsPerNode.length;
   const services = objects.filter((object) => object.kind === 'Service').length;
   const metrics = (nodeCount: number, podCount: number) => (nodeCount === 0 ? 0 : perCluster + perNode * nodeCount + perPod * podCount + perService * services);
-  const awakeUsd = metrics(nodes.awakeNodes, pods) * PRICES.customMetricMonth.usd;
+  const awakeMetrics = metrics(nodes.awakeNodes, pods);
+  const awakeUsd = awakeMetrics * PRICES.customMetricMonth.usd;
   const asleepUsd = metrics(nodes.asleepNodes, nodes.staying.length + context.assumptions.daemonSetsPerNode.length) * PRICES.customMetricMonth.usd;
-  const basis = `${metrics(nodes.awakeNodes, pods)} custom metrics: 1 cluster, ${counted(nodes.awakeNodes, 'node')}, ${counted(pods, 'pod name')}, ${counted(services, 'Service')}`;
+  const basis = `${awakeMetrics} custom metrics: 1 cluster, ${counted(nodes.awakeNodes, 'node')}, ${counted(pods, 'pod name')}, ${counted(services, 'Service')}`;
   return sleepingWith(whileAwake('Container Insights metrics (basic)', basis, awakeUsd, context), awakeUsd, asleepUsd, context);
 }
 

@@ -11,7 +11,6 @@ import type { Construct, IDependable } from 'constructs';
 import { publishedBusinessMetrics } from '../config/business-metrics';
 import { APP_NAMESPACE, CORE_SERVICE_REGISTRY, CORE_SERVICES, coreService, type CoreServiceName } from '../config/core-services';
 import type { EnvironmentConfig } from '../config/environment-config';
-import type { DeploymentRef } from '../../functions/cluster-sleeper/event';
 import { ADDON_DEPLOYMENTS, type DeploymentRunningAddon } from '../config/addon-deployments';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../config/kubernetes';
 import { apiLoadBalancerName, physicalName, uploadsBucketName } from '../config/naming';
@@ -79,7 +78,8 @@ export class ClusterStack extends Stack {
     const kubernetes = SUPPORTED_KUBERNETES_VERSIONS[config.cluster.kubernetesVersion];
     const clusterName = physicalName(config, 'cluster');
     this.clusterName = clusterName;
-    const autoMode = config.cluster.capacity.type === 'auto-mode';
+    // The Auto Mode capacity settings, when the cluster runs on Auto Mode.
+    const autoMode = config.cluster.capacity.type === 'auto-mode' ? config.cluster.capacity : undefined;
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
 
     const secretsKey = new kms.Key(this, 'SecretsKey', {
@@ -148,14 +148,15 @@ export class ClusterStack extends Stack {
 
     // Where the core APIs run, with their NetworkPolicies enforced: our node pool on Auto Mode, or
     // the configured node groups.
-    const nodes: NetworkPolicyNodes = nodeRole
-      ? new CoreApiNodePool(this, 'CoreApiNodePool', {
-          cluster: this.cluster,
-          nodeRole,
-          subnets: privateSubnets,
-          arch: CORE_API_PLATFORM.kubernetesArch,
-          families: config.cluster.capacity.type === 'auto-mode' ? config.cluster.capacity.coreApiNodes : 'general',
-        })
+    const nodes: NetworkPolicyNodes =
+      autoMode && nodeRole
+        ? new CoreApiNodePool(this, 'CoreApiNodePool', {
+            cluster: this.cluster,
+            nodeRole,
+            subnets: privateSubnets,
+            arch: CORE_API_PLATFORM.kubernetesArch,
+            families: autoMode.coreApiNodes,
+          })
       : this.addManagedNodeGroups(config);
     // metrics-server's pods then find the (preferred) core-apis pool ready instead of starting a node elsewhere.
     if (nodeRole) metricsServer.node.addDependency(nodes.enforcement);
@@ -259,7 +260,7 @@ export class ClusterStack extends Stack {
         namespace: APP_NAMESPACE,
         deploymentLabels: CORE_API_LABELS,
         // Else their pods keep a node up all night (the core-apis pool is their preferred home).
-        systemDeployments: Object.keys(addonsWithDeployments).flatMap((addon): readonly DeploymentRef[] => ADDON_DEPLOYMENTS[addon as DeploymentRunningAddon]),
+        systemDeployments: Object.values(ADDON_DEPLOYMENTS).flat(),
         workingHours: config.workingHours,
         // The platform chart creates the app namespace, the add-ons theirs.
         after: [manifests.platform, ...Object.values(addonsWithDeployments)],

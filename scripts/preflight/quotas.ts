@@ -24,6 +24,9 @@ export async function checkVpcQuota({ clients }: AwsContext): Promise<Verdict> {
   return headroom(QUOTAS.vpcs, limit, used, 1, `${used} of ${limit} in use, the deployment adds 1`);
 }
 
+/** Why the NAT gateway quotas are not read: the environment's natProvider makes none. */
+const NO_NAT_GATEWAYS = 'the deployment adds none (network.natProvider is instance: NAT instances, no NAT gateways)';
+
 /** Every NAT gateway the VPC creates takes a new Elastic IP; NAT instances take an auto-assigned public IP, no Elastic IP. */
 export async function checkElasticIpQuota({ clients, config }: AwsContext): Promise<Verdict> {
   if (config.network.natProvider === 'instance') return ok(NO_NAT_GATEWAYS);
@@ -32,9 +35,6 @@ export async function checkElasticIpQuota({ clients, config }: AwsContext): Prom
   const needed = config.network.natGateways;
   return headroom(QUOTAS.elasticIps, limit, Addresses.length, needed, `${Addresses.length} of ${limit} in use, the deployment adds ${needed} (one per NAT gateway)`);
 }
-
-/** Why the NAT gateway quotas are not read: the environment's natProvider makes none. */
-const NO_NAT_GATEWAYS = 'the deployment adds none (network.natProvider is instance: NAT instances, no NAT gateways)';
 
 /**
  * The VPC's AZs are chosen at deploy time (Fn::GetAZs, infra/stacks/network-stack.ts), so any AZ may
