@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, matchesGlob } from 'node:path';
 import type { GlobalConfig, ProjectConfig } from 'jest';
 
 function testFilesUnder(dir: string): string[] {
@@ -24,7 +24,9 @@ function testFilesUnder(dir: string): string[] {
  */
 export function selectedTestFiles(globalConfig: GlobalConfig, projectConfig: ProjectConfig, dir: string): string[] {
   const ignored = projectConfig.testPathIgnorePatterns.map((pattern) => new RegExp(pattern));
-  const files = testFilesUnder(join(projectConfig.rootDir, dir)).filter((file) => !ignored.some((pattern) => pattern.test(file)));
+  // testMatch too: a run narrowed by configuration rather than by path (test:mutation's areas) skips the rest.
+  const matched = (file: string) => projectConfig.testMatch.length === 0 || projectConfig.testMatch.some((glob) => matchesGlob(file, glob));
+  const files = testFilesUnder(join(projectConfig.rootDir, dir)).filter((file) => matched(file) && !ignored.some((pattern) => pattern.test(file)));
   if (files.length === 0) return [];
   if (globalConfig.onlyChanged || globalConfig.findRelatedTests || globalConfig.changedSince) return files;
   const patterns = globalConfig.testPathPatterns;
