@@ -64,7 +64,12 @@ export interface SleeperEnv {
 export function parseSleeperEnv(env: NodeJS.ProcessEnv): SleeperEnv {
   const result = sleeperEnvSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.input === undefined ? 'is not set' : issue.message}`);
+    // By the variable's own value: zod's issues carry no input unless asked to, so a set but malformed
+    // variable read as not set.
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name} ${env[name] === undefined ? 'is not set' : issue.message}`;
+    });
     throw new Error(`cluster-sleeper: invalid environment: ${problems.join('; ')}`);
   }
   const systemDeployments = (result.data.SYSTEM_DEPLOYMENTS ?? '')

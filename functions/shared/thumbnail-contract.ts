@@ -70,9 +70,9 @@ export function thumbnailEnvironmentShape({ namedInMessages }: { readonly namedI
   };
 }
 
-/** True for keys the resizer handles: an object (not a "folder" marker) under `uploads/`. */
+/** True for keys the resizer handles: an object (not a "folder" marker, nor `uploads/` itself) under `uploads/`. */
 export function isUploadKey(key: string): boolean {
-  return key.startsWith(UPLOADS_PREFIX) && key.length > UPLOADS_PREFIX.length && !key.endsWith('/');
+  return key.startsWith(UPLOADS_PREFIX) && !key.endsWith('/');
 }
 
 /**

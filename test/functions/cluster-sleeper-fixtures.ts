@@ -31,7 +31,8 @@ export interface ReceivedRequest {
 }
 
 interface FakeDeployment {
-  replicas: number;
+  /** Absent from the Deployment's spec when undefined (Kubernetes then runs 1). */
+  replicas?: number;
   /** The minReplicas of its HPA; none when undefined. */
   readonly minReplicas?: number;
 }
@@ -46,6 +47,8 @@ export class FakeKubernetesApi {
   readonly deployments = new Map<string, FakeDeployment>();
   /** Deployments of other namespaces (an add-on's), by `<namespace>/<name>`: read and scaled by name only. */
   readonly systemDeployments = new Map<string, FakeDeployment>();
+  /** HPAs of the namespace beyond the Deployments' own (one targeting a StatefulSet, say). */
+  readonly otherAutoscalers: object[] = [];
   /** Path (without query) -> the status code it answers with, for failing calls. */
   readonly failures = new Map<string, number>();
   private readonly server: Server;
@@ -86,6 +89,7 @@ export class FakeKubernetesApi {
     this.requests.length = 0;
     this.deployments.clear();
     this.systemDeployments.clear();
+    this.otherAutoscalers.length = 0;
     this.failures.clear();
   }
 
@@ -103,7 +107,7 @@ export class FakeKubernetesApi {
       const items = [...this.deployments]
         .filter(([, { minReplicas }]) => minReplicas !== undefined)
         .map(([name, { minReplicas }]) => ({ metadata: { name }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas, maxReplicas: 6 } }));
-      return [200, { kind: 'HorizontalPodAutoscalerList', items }];
+      return [200, { kind: 'HorizontalPodAutoscalerList', items: [...items, ...this.otherAutoscalers] }];
     }
     const system = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)(\/scale)?$/.exec(pathname);
     const systemDeployment = system && system[1] !== this.namespace && this.systemDeployments.get(`${system[1]}/${system[2]}`);

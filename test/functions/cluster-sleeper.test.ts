@@ -58,13 +58,15 @@ afterEach(() => {
   (process.stderr.write as jest.Mock).mockRestore();
 });
 
-const errorLogs = () =>
+/** The function's log entries (Powertools' JSON lines) of one level. */
+const logs = (level: 'INFO' | 'WARN' | 'ERROR') =>
   printed
     .join('')
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: string; message: string })
-    .filter((line) => line.level === 'ERROR');
+    .map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>)
+    .filter((line) => line.level === level);
+const errorLogs = () => logs('ERROR');
 /**
  * The SigV4 signature of a presigned token URL, computed here from the AWS documentation's recipe
  * (query-string signing, empty payload), not by the signer the function uses.
@@ -221,10 +223,52 @@ describe('cluster sleeper', () => {
     expect(api.requests.filter(({ method }) => method === 'PATCH')).toEqual([]);
   });
 
-  it('skips metrics-server when its add-on is not installed, and still puts the core APIs to sleep', async () => {
+  it('skips metrics-server when its add-on is not installed, with a warning, and still puts the core APIs to sleep', async () => {
     api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
 
     expect((await handler({ action: 'sleep' })).scaled).toEqual([{ deployment: 'catalog', from: 2, to: 0 }]);
+    expect(logs('WARN').map(({ message }) => message)).toEqual(['Deployment kube-system/metrics-server not found: nothing to scale']);
+  });
+
+  it('fails the invocation, scaling nothing, when an add-on Deployment cannot be read for another reason than not found', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 1 });
+    api.failures.set(METRICS_SERVER, 403);
+
+    await expect(handler({ action: 'sleep' })).rejects.toThrow(`GET ${METRICS_SERVER}: 403 injected failure of ${METRICS_SERVER}`);
+    expect(api.requests.filter(({ method }) => method === 'PATCH')).toEqual([]);
+  });
+
+  it('takes a Deployment whose spec sets no replicas as running one (Kubernetes\' default)', async () => {
+    api.systemDeployments.set('kube-system/metrics-server', {});
+
+    expect((await handler({ action: 'sleep' })).scaled).toEqual([{ deployment: 'kube-system/metrics-server', from: 1, to: 0 }]);
+  });
+
+  it('reads the floor of a core API from the HPA that targets its Deployment, not from one of the same name targeting something else', async () => {
+    api.deployments.set('orders', { replicas: 0 });
+    api.otherAutoscalers.push({ metadata: { name: 'orders' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'orders' }, minReplicas: 3, maxReplicas: 6 } });
+
+    await expect(handler({ action: 'wake' })).rejects.toThrow('orders: no HorizontalPodAutoscaler targets Deployment orders');
+  });
+
+  it('logs each Deployment it scales, with the action, and warns when no core API matches the selector', async () => {
+    api.systemDeployments.set('kube-system/metrics-server', { replicas: 1 });
+
+    await handler({ action: 'sleep' });
+
+    expect(logs('INFO')).toEqual([
+      expect.objectContaining({ message: 'Scaled Deployment kube-system/metrics-server from 1 to 0', action: 'sleep', deployment: 'kube-system/metrics-server', from: 1, to: 0 }),
+    ]);
+    expect(logs('WARN')).toEqual([expect.objectContaining({ message: `No Deployment in namespace ${NAMESPACE} matches ${SELECTOR}`, action: 'sleep' })]);
+  });
+
+  it('logs the Deployment it could not scale, with the error', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+    api.failures.set(scalePath('catalog'), 403);
+
+    await expect(handler({ action: 'sleep' })).rejects.toThrow();
+    expect(errorLogs()[0]).toMatchObject({ message: 'Failed to scale Deployment catalog', deployment: 'catalog', error: { message: expect.stringContaining('403') } });
   });
 
   it('fails the invocation when metrics-server cannot be scaled, after putting the core APIs to sleep', async () => {
@@ -242,6 +286,22 @@ describe('cluster sleeper', () => {
     api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
 
     await expect(handler({ action: 'sleep' })).rejects.toThrow(/self[- ]signed certificate/);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('fails the invocation, naming the cluster and its status, while EKS describes no endpoint for it yet', async () => {
+    eks.reset();
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: CLUSTER_NAME, status: 'CREATING' } });
+
+    await expect(handler({ action: 'wake' })).rejects.toThrow(`cluster ${CLUSTER_NAME} has no endpoint or certificate authority yet (status CREATING)`);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('fails the invocation while EKS describes an endpoint but no certificate authority', async () => {
+    eks.reset();
+    eks.on(DescribeClusterCommand).resolves({ cluster: { name: CLUSTER_NAME, status: 'ACTIVE', endpoint } });
+
+    await expect(handler({ action: 'wake' })).rejects.toThrow('has no endpoint or certificate authority yet (status ACTIVE)');
     expect(api.requests).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../functions/image-resizer/config';
+import { thumbnailEnvironment } from '../../functions/shared/thumbnail-contract';
 
 const VALID = { POWERTOOLS_SERVICE_NAME: 'image-resizer', POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform' };
 
@@ -12,6 +13,15 @@ describe('image-resizer environment', () => {
       loadConfig({ ...VALID, THUMBNAIL_SIZES: ' 64, 256 ,1024', THUMBNAIL_FORMAT: 'avif', MAX_INPUT_BYTES: '5000000', MAX_INPUT_PIXELS: ' 1000 ' }),
     ).toEqual({ sizes: [64, 256, 1024], format: 'avif', maxInputBytes: 5_000_000, maxInputPixels: 1000 });
     expect(loadConfig({ ...VALID, THUMBNAIL_FORMAT: '', THUMBNAIL_SIZES: '' })).toMatchObject({ sizes: [128, 512], format: 'webp' });
+  });
+
+  it('accepts the smallest and the largest width', () => {
+    expect(loadConfig({ ...VALID, THUMBNAIL_SIZES: '1,4096' }).sizes).toEqual([1, 4096]);
+  });
+
+  it('reads back the settings the functions stack writes (thumbnailEnvironment)', () => {
+    const settings = { sizes: [96, 320, 1200], format: 'png' } as const;
+    expect(loadConfig({ ...VALID, ...thumbnailEnvironment(settings) })).toMatchObject(settings);
   });
 
   const sizesRule = 'THUMBNAIL_SIZES must be a comma-separated list of widths, each an integer from 1 to 4096';

@@ -4,7 +4,7 @@ import { ImageRejected } from '../../functions/image-resizer/outcomes';
 import { parseS3Event } from '../../functions/image-resizer/s3-event';
 import { inspectImage, renderThumbnails } from '../../functions/image-resizer/thumbnails';
 import { contentTypeOf, isUploadKey, THUMBNAIL_FORMATS, thumbnailKey, unsafeKeyProblem } from '../../functions/shared/thumbnail-contract';
-import { SVG, UNSAFE_KEYS, encodeEventKey, pngClaiming, s3Event, s3Record, solidPng } from './image-resizer-fixtures';
+import { SVG, UNSAFE_KEYS, encodeEventKey, noisePng, pngClaiming, s3Event, s3Record, solidPng, truncated } from './image-resizer-fixtures';
 
 describe('thumbnail keys', () => {
   it.each([
@@ -144,7 +144,8 @@ describe('thumbnails', () => {
   });
 
   it('has the decoder enforce the pixel limit too, should the header check be bypassed', async () => {
-    const rendering = renderThumbnails(await pngClaiming(50_000, 50_000), { ...limits, format: 'webp' });
+    // 4 million pixels: over the limit given, under the one sharp has of its own.
+    const rendering = renderThumbnails(await pngClaiming(2000, 2000), { ...limits, format: 'webp' });
     await expect(rendering).rejects.toBeInstanceOf(ImageRejected);
     await expect(rendering).rejects.toMatchObject({ reason: 'too-many-pixels', message: expect.stringContaining('decoder refused the image') });
   });
@@ -152,6 +153,38 @@ describe('thumbnails', () => {
   it.each(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const)('accepts %s input', async (format) => {
     const image = await sharp(await solidPng(4, 3)).toFormat(format).toBuffer();
     await expect(inspectImage(image, 100)).resolves.toMatchObject({ width: 4, height: 3 });
+  });
+
+  it('keeps transparency in the formats that have it', async () => {
+    const transparent = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const [thumbnail] = await renderThumbnails(transparent, { ...limits, sizes: [8], format: 'png' });
+    const { data, info } = await sharp(thumbnail.body).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(4);
+    expect(data[3]).toBe(0);
+  });
+
+  it('refuses a cut-short image as corrupt, with what the decoder said', async () => {
+    const whole = await noisePng(64, 64);
+    const rendering = renderThumbnails(truncated(whole), { ...limits, format: 'webp' });
+    await expect(rendering).rejects.toMatchObject({ reason: 'corrupt', message: expect.stringMatching(/^could not decode the image: .+/) });
+  });
+
+  it('refuses bytes that are not an image, with what sharp said', async () => {
+    await expect(inspectImage(Buffer.from('a text file, not an image'), 1_000_000)).rejects.toMatchObject({
+      reason: 'unsupported-format',
+      message: expect.stringMatching(/^not a readable image: .+/),
+    });
+  });
+
+  it.each([
+    [0, 10],
+    [10, 0],
+  ])('refuses a header that claims %ix%i pixels as unreadable', async (width, height) => {
+    await expect(inspectImage(await pngClaiming(width, height), 1_000_000)).rejects.toMatchObject({ reason: 'unsupported-format', message: expect.stringContaining('not a readable image') });
+  });
+
+  it('names its rejections ImageRejected, as stack traces and logs print them', () => {
+    expect(String(new ImageRejected('corrupt', 'could not decode the image'))).toBe('ImageRejected: could not decode the image');
   });
 
   it('refuses an SVG, which sharp could render, as a format outside its list', async () => {

@@ -152,6 +152,11 @@ describe('image-resizer: thumbnails of good images', () => {
     expect(logged('Thumbnails written')).toEqual([
       expect.objectContaining({ objectKey: 'uploads/a.png', bucket: BUCKET, s3RequestId: 'C3D13FE58DE4C810', function_request_id: lambdaContext.awsRequestId }),
     ]);
+    // ... with what was written.
+    expect(logged('Thumbnails written')[0].thumbnails).toEqual([
+      { key: 'thumbnails/a-128.webp', width: 10, height: 10 },
+      { key: 'thumbnails/a-512.webp', width: 10, height: 10 },
+    ]);
     // ... and drops them once the record is done.
     await invoke(s3Event({}));
     expect(logged('Malformed S3 event record skipped')[0]).not.toHaveProperty('objectKey');
@@ -273,7 +278,7 @@ describe('image-resizer: records that are no work for it are skipped, logged and
 
     const [line, ...others] = logged('Malformed S3 event record skipped');
     expect(others).toEqual([]);
-    expect(line).toMatchObject({ level: 'ERROR', problem: expect.stringContaining(problem) });
+    expect(line).toMatchObject({ level: 'ERROR', reason: 'malformed-record', problem: expect.stringContaining(problem) });
     expect(line.record ?? null).toEqual(event); // the logger leaves out a null
     expect(skips()).toEqual([{ value: 1, reason: 'malformed-record' }]);
     expect(s3.calls()).toHaveLength(0);
@@ -293,6 +298,7 @@ describe('image-resizer: records that are no work for it are skipped, logged and
     expect(s3.calls()).toHaveLength(0);
     expect(skips()).toEqual(Array(4).fill({ value: 1, reason: 'not-an-upload' }));
     expect(logged('Record skipped').map((line) => line.objectKey)).toEqual(['thumbnails/photo-128.webp', 'other/photo.png', 'uploads/', 'uploads/folder/']);
+    expect(logged('Record skipped')[0]).toMatchObject({ level: 'WARN', reason: 'not-an-upload', detail: 'key is not an object under uploads/' });
   });
 
   it('skips an upload deleted before it was read', async () => {
