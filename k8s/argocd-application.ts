@@ -18,7 +18,8 @@ export interface ArgoCdApplicationProps {
  * Commit dist/k8s (drop it from .gitignore) and apply dist/argocd/application.yaml to the Argo CD namespace.
  */
 export function addArgoCdApplication(scope: Construct, props: ArgoCdApplicationProps): Chart {
-  const chart = new Chart(scope, 'application', { disableResourceNameHashes: true });
+  // Its one object is named explicitly: no name hash to disable.
+  const chart = new Chart(scope, 'application');
   new ApiObject(chart, 'Application', {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',

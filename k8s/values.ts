@@ -59,12 +59,16 @@ export interface CoreApiValues {
 /** A tag or a digest at the end, and not `latest`: a manifest must name the exact bytes it runs. */
 const pinnedImage = z
   .string()
-  .regex(/^[^\s]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/, { message: 'must end in a tag or digest, e.g. registry/my-api:1.0.0' })
+  // No @ before the tag or digest: `my-api@sha256:0a0b` is a digest cut short, not a tag `0a0b`.
+  .regex(/^[^\s@]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/, { message: 'must end in a tag or digest, e.g. registry/my-api:1.0.0' })
   .refine((image) => !image.endsWith(':latest'), { message: 'must not use the tag "latest": pin a version or digest' });
 
 const coreApiValues = z.strictObject({
   image: pinnedImage,
-  config: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'config keys are environment variable names' }), z.string()),
+  // The message on the record: zod reports a bad key as the record's issue, not the key schema's.
+  config: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string(), {
+    error: (issue) => (issue.code === 'invalid_key' ? 'config keys are environment variable names' : undefined),
+  }),
 });
 
 /** The values' schema: an entry under `services` for each core API of the registry, and for nothing else. */

@@ -1,4 +1,4 @@
-import { Yaml } from 'cdk8s';
+import { App, Yaml } from 'cdk8s';
 import { APP_NAMESPACE } from '../../infra/config/core-services';
 import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from '../../k8s/core-api-workload';
 import { ValuesError, platformValuesFrom, validateValues } from '../../k8s/values';
@@ -222,6 +222,47 @@ describe('validateValues', () => {
     expect(validate(withAlphaImage(repository))).toThrow(invalid('services.alpha.image: must end in a tag or digest, e.g. registry/my-api:1.0.0'));
   });
 
+  test.each([
+    ['a digest', `${repository}@sha256:${'0a'.repeat(32)}`],
+    ['a tag of 128 characters', `${repository}:v${'1'.repeat(127)}`],
+  ])('accepts an image pinned by %s', (_what, image) => {
+    expect(validate(withAlphaImage(image))().services.alpha.image).toBe(image);
+  });
+
+  test.each([
+    ['a digest cut short', `${repository}@sha256:0a0b`],
+    ['a digest that is not hexadecimal', `${repository}@sha256:${'zz'.repeat(32)}`],
+    ['a tag of 129 characters', `${repository}:v${'1'.repeat(128)}`],
+    ['a tag starting with a hyphen', `${repository}:-1.0.0`],
+    ['a space before it', ` ${repository}:1.0.0`],
+    ['a space after it', `${repository}:1.0.0 `],
+  ])('rejects an image with %s', (_what, image) => {
+    expect(validate(withAlphaImage(image))).toThrow(invalid('services.alpha.image: must end in a tag or digest, e.g. registry/my-api:1.0.0'));
+  });
+
+  test.each(['log_level', 'LOG-LEVEL', '1LEVEL', 'lOG_LEVEL'])('rejects the config key %j: config keys are environment variable names', (key) => {
+    const config = { ...values.services.alpha.config, [key]: 'debug' };
+    expect(validate({ ...values, services: { ...values.services, alpha: { ...values.services.alpha, config } } })).toThrow(
+      invalid(`services.alpha.config.${key}: config keys are environment variable names`),
+    );
+  });
+
+  test('rejects a certificate that is not an ARN', () => {
+    expect(validate({ ...values, certificateArn: '0f0e0d0c-0b0a-0908-0706-050403020100' })).toThrow(invalid('certificateArn: must be an ACM certificate ARN'));
+  });
+
+  test.each(['a', 'shop-sandbox', 'x'.repeat(32), 'Shop-2'])('accepts the load balancer name %j', (loadBalancerName) => {
+    expect(validate({ ...values, loadBalancerName })().loadBalancerName).toBe(loadBalancerName);
+  });
+
+  test.each(['internal-shop', '-shop', 'shop-', 'shop_sandbox', 'x'.repeat(33), ''])('rejects the load balancer name %j', (loadBalancerName) => {
+    expect(validate({ ...values, loadBalancerName })).toThrow(invalid('loadBalancerName: must be 1 to 32 letters, digits and inner hyphens, not starting with "internal-"'));
+  });
+
+  test('throws a ValuesError, named so in stack traces', () => {
+    expect(validate({})).toThrow(expect.objectContaining({ name: 'ValuesError' }));
+  });
+
   test('rejects values without an entry for every core API of the registry', () => {
     const withoutBeta = Object.fromEntries(Object.entries(values.services).filter(([name]) => name !== 'beta'));
     expect(validate({ ...values, services: withoutBeta })).toThrow(/services\.beta: /);
@@ -229,5 +270,32 @@ describe('validateValues', () => {
 
   test('rejects an entry for a service the registry does not have', () => {
     expect(validate({ ...values, services: { ...values.services, delta: values.services.gamma } })).toThrow(/services: Unrecognized key: "delta"/);
+  });
+});
+
+describe('the charts with the optional values: a certificate, a load balancer name and a node selector', () => {
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
+  const options = { certificateArn, loadBalancerName: 'shop-sandbox', nodeSelector: { 'karpenter.sh/nodepool': 'core-apis' } };
+  const withOptions = manifestsOf(synthesizeFixture(new App(), { ...fixtureValues(), ...options }));
+  const optionsOf = (all: readonly Manifest[]) => ({
+    ingressAnnotations: all.filter((m) => m.kind === 'Ingress').map((ingress) => (ingress.metadata as { annotations?: Record<string, string> }).annotations),
+    nodeSelectors: all.filter((m) => m.kind === 'Deployment').map((deployment) => specOf(deployment).template.spec.nodeSelector),
+    certificates: specOf(findManifest(all, 'IngressClassParams', 'alb')).certificateARNs,
+  });
+
+  test('serve HTTPS on the ALB, redirecting HTTP to it, under the given name, and run the core APIs on the given nodes', () => {
+    const annotations = {
+      'alb.ingress.kubernetes.io/target-type': 'ip',
+      'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
+      'alb.ingress.kubernetes.io/load-balancer-name': 'shop-sandbox',
+      'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+      'alb.ingress.kubernetes.io/ssl-redirect': '443',
+    };
+    expect(optionsOf(withOptions)).toEqual({ ingressAnnotations: [annotations, annotations, annotations], nodeSelectors: Array(3).fill(options.nodeSelector), certificates: [certificateArn] });
+  });
+
+  test('without them: plain HTTP, a name of the controller, and any node', () => {
+    const annotations = { 'alb.ingress.kubernetes.io/target-type': 'ip', 'alb.ingress.kubernetes.io/healthcheck-path': '/readyz' };
+    expect(optionsOf(manifests)).toEqual({ ingressAnnotations: [annotations, annotations, annotations], nodeSelectors: [undefined, undefined, undefined], certificates: undefined });
   });
 });

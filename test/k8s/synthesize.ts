@@ -8,8 +8,8 @@ import type { Manifest } from './manifest-policy';
 export const EXAMPLE_VALUES = 'k8s/values/example.json';
 
 /** The charts of the fixture registry, synthesized in-process as `npm run synth:k8s` would (without writing files). */
-export function synthesizeFixture(app = new App()): App {
-  addPlatformCharts(app, fixtureValues(), FIXTURE_REGISTRY);
+export function synthesizeFixture(app = new App(), values = fixtureValues()): App {
+  addPlatformCharts(app, values, FIXTURE_REGISTRY);
   return app;
 }
 
