@@ -1,4 +1,5 @@
 import { App, Yaml } from 'cdk8s';
+import { addPlatformCharts } from '../../k8s/charts';
 import { APP_NAMESPACE } from '../../infra/config/core-services';
 import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from '../../k8s/core-api-workload';
 import { ValuesError, platformValuesFrom, validateValues } from '../../k8s/values';
@@ -297,5 +298,18 @@ describe('the charts with the optional values: a certificate, a load balancer na
   test('without them: plain HTTP, a name of the controller, and any node', () => {
     const annotations = { 'alb.ingress.kubernetes.io/target-type': 'ip', 'alb.ingress.kubernetes.io/healthcheck-path': '/readyz' };
     expect(optionsOf(manifests)).toEqual({ ingressAnnotations: [annotations, annotations, annotations], nodeSelectors: [undefined, undefined, undefined], certificates: undefined });
+  });
+});
+
+describe('addPlatformCharts', () => {
+  test('returns every chart, the platform chart first (it creates the namespace), then the core APIs in registry order', () => {
+    const charts = addPlatformCharts(new App(), fixtureValues(), FIXTURE_REGISTRY);
+    expect(charts.all.map((chart) => chart.node.id)).toEqual(['platform', 'alpha', 'beta', 'gamma']);
+    expect(charts.all).toEqual([charts.platform, charts.services.alpha, charts.services.beta, charts.services.gamma]);
+  });
+
+  test('refuses a registry with a broken entry, naming the file to fix and the problem', () => {
+    const broken = { ...FIXTURE_REGISTRY, alpha: { ...FIXTURE_REGISTRY.alpha, calls: ['omega'] } } as unknown as typeof FIXTURE_REGISTRY;
+    expect(() => addPlatformCharts(new App(), fixtureValues(), broken)).toThrow(/^infra\/config\/core-services\.ts has invalid entries:\n {2}- .*omega/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -100,5 +100,31 @@ describe('npm run synth:k8s', () => {
     expect(configMaps('deployed')).toMatchObject(expectedInputs(deployed));
     const [application] = manifestsIn(join(scratch, 'dist/argocd'));
     expect(application).toMatchObject({ kind: 'Application', spec: { source: { repoURL: 'https://github.com/example/fork.git', path: 'deployed' } } });
+  });
+
+  it('writes to dist/k8s by default, emptied first, and the Argo CD Application for the main branch by default', () => {
+    mkdirSync(join(scratch, 'dist/k8s'), { recursive: true });
+    writeFileSync(join(scratch, 'dist/k8s/0009-removed-service.yaml'), 'kind: Deployment\n');
+
+    synthK8sInScratch('--argocd-repo', 'https://github.com/example/fork.git');
+
+    expect(readdirSync(join(scratch, 'dist/k8s')).sort()).toEqual(chartFiles);
+    const [application] = manifestsIn(join(scratch, 'dist/argocd'));
+    expect(application).toMatchObject({ spec: { source: { targetRevision: 'main', path: 'dist/k8s' } } });
+  });
+
+  it('writes no Argo CD Application without --argocd-repo', () => {
+    rmSync(join(scratch, 'dist/argocd'), { recursive: true, force: true });
+    synthK8sInScratch('--out', 'plain');
+    expect(existsSync(join(scratch, 'dist/argocd'))).toBe(false);
+  });
+
+  it.each([
+    [['-c', 'env=prod', '--values', 'values.json'], '-c and --values'],
+    [['--values', 'values.json', '--cdk-outputs', 'outputs.json'], '--values and --cdk-outputs'],
+    [['-c', 'env=prod', '--cdk-outputs', 'outputs.json'], '-c and --cdk-outputs'],
+  ])('refuses %j, two sources of values, naming them, before writing anything', (args, named) => {
+    expect(() => synthK8sInScratch('--out', 'refused', ...args)).toThrow(`${named} are alternatives: give one source of values`);
+    expect(existsSync(join(scratch, 'refused'))).toBe(false);
   });
 });

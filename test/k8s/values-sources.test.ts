@@ -48,6 +48,17 @@ describe('chart values from cdk deploy --outputs-file', () => {
     expect(() => fromCdkOutputs(path)).toThrow(/expected exactly one stack with a ChartInputs output \(the cluster stack\), found 0/);
   });
 
+  it('rejects an outputs file with two stacks of ChartInputs, and ignores stacks without outputs', () => {
+    const path = writeJson('two-clusters.json', { a: { ChartInputs: JSON.stringify(inputs) }, b: { ChartInputs: JSON.stringify(inputs) }, c: null });
+    expect(() => fromCdkOutputs(path)).toThrow(/expected exactly one stack with a ChartInputs output \(the cluster stack\), found 2/);
+  });
+
+  it('names the file and the stack output in a problem with the values', () => {
+    const latest = { ...inputs, images: { ...inputs.images, alpha: 'registry.example.com/alpha:latest' } };
+    const path = writeJson('outputs-named.json', { 'hybrid-platform-sandbox-cluster': { ChartInputs: JSON.stringify(latest) } });
+    expect(() => fromCdkOutputs(path)).toThrow(`Invalid chart values in ${path} (hybrid-platform-sandbox-cluster.ChartInputs):`);
+  });
+
   it('rejects an image tagged latest', () => {
     const latest = { ...inputs, images: { ...inputs.images, alpha: 'registry.example.com/alpha:latest' } };
     const path = writeJson('outputs-latest.json', { cluster: { ChartInputs: JSON.stringify(latest) } });
@@ -105,6 +116,8 @@ describe('chart values of an environment, before any deploy', () => {
     const values = valuesOf({ env: 'prod' });
     expect(values.services.alpha.image).toMatch(/:alpha-not-deployed$/);
     expect(values.services.alpha.config.DATABASE_SECRET_ARN).toContain(NOT_DEPLOYED.marker);
+    // What no deploy changes: Aurora PostgreSQL's port and the data stack's database name.
+    expect(values.services.alpha.config).toMatchObject({ DATABASE_PORT: '5432', DATABASE_NAME: 'platform' });
     expect(values.services.gamma.config.AWS_REGION).toBe(NOT_DEPLOYED.region);
     expect(values.nodeSelector).toBeUndefined();
   });
