@@ -11,7 +11,7 @@ export class CoreApiChart extends Chart {
   readonly workload: CoreApiWorkload;
 
   constructor(scope: Construct, id: string, props: CoreApiChartProps) {
-    // Stryker disable next-line BooleanLiteral: equivalent while every object here is named explicitly; kept so that one added without a name gets no hash suffix either.
+    // No hash suffix on the name of an object a fork adds without one: the name stays put across changes.
     super(scope, id, { namespace: props.namespace, labels: props.labels, disableResourceNameHashes: true });
     this.workload = new CoreApiWorkload(this, 'Workload', props);
   }

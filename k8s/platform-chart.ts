@@ -33,7 +33,7 @@ const POD_IDENTITY_AGENT = '169.254.170.23/32';
  */
 export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
-    // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent while every object here is named explicitly and no labels are given; kept so that an object added without a name gets no hash suffix.
+    // No hash suffix on the name of an object a fork adds without one: the name stays put across changes.
     super(scope, id, { ...props, namespace: undefined, disableResourceNameHashes: true });
     const { namespace } = props;
 

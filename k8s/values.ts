@@ -59,7 +59,8 @@ export interface CoreApiValues {
 /** A tag or a digest at the end, and not `latest`: a manifest must name the exact bytes it runs. */
 const pinnedImage = z
   .string()
-  // No @ before the tag or digest: `my-api@sha256:0a0b` is a digest cut short, not a tag `0a0b`.
+  // A sha256 digest, what ECR and Docker make. No @ before the tag or digest: `my-api@sha256:0a0b`
+  // is a digest cut short, not a tag `0a0b`.
   .regex(/^[^\s@]+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/, { message: 'must end in a tag or digest, e.g. registry/my-api:1.0.0' })
   .refine((image) => !image.endsWith(':latest'), { message: 'must not use the tag "latest": pin a version or digest' });
 

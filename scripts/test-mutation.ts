@@ -115,7 +115,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.TEST_SHARED_SYNTHESIS = 'off';
   // One PostgreSQL for every mutant's run (Stryker's test processes inherit TEST_DATABASE_URL, and
   // jest's global setup then starts none), rather than one started for each run.
-  const usesDatabase = names.some((name) => testFilesOf(MUTATION_AREAS[name]).some((file) => file.startsWith('test/services/')));
+  const usesDatabase = names.some((name) => testFilesOf(MUTATION_AREAS[name]).some((file) => /^test\/(services|chaos)\//.test(file)));
   const database = usesDatabase && !process.env.TEST_DATABASE_URL ? await startPostgres() : undefined;
   if (database) process.env.TEST_DATABASE_URL = database.url;
 

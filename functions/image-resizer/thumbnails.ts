@@ -4,7 +4,6 @@ import type { ResizerConfig } from './config';
 import { ImageRejected } from './outcomes';
 
 // libvips caches operations for reuse; every upload is a different image, so the cache only costs memory.
-// Stryker disable next-line BooleanLiteral: equivalent, a cache changes memory use, never an output.
 sharp.cache(false);
 
 /**

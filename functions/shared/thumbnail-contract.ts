@@ -70,7 +70,10 @@ export function thumbnailEnvironmentShape({ namedInMessages }: { readonly namedI
   };
 }
 
-/** True for keys the resizer handles: an object (not a "folder" marker, nor `uploads/` itself) under `uploads/`. */
+/**
+ * True for keys the resizer handles: an object under `uploads/`, not a "folder" marker. The prefix
+ * ends in a slash, so `uploads/` itself is a folder marker too.
+ */
 export function isUploadKey(key: string): boolean {
   return key.startsWith(UPLOADS_PREFIX) && !key.endsWith('/');
 }

@@ -17,6 +17,9 @@ describe("the cluster sleeper's SHA-256 for SigV4", () => {
     expect(await digest(new Sha256('AWS4secret'), '20261201')).toBe(createHmac('sha256', 'AWS4secret').update('20261201').digest('hex'));
     const key = new Uint8Array(createHmac('sha256', 'k').update('d').digest());
     expect(await digest(new Sha256(key), 'eu-west-1')).toBe(createHmac('sha256', key).update('eu-west-1').digest('hex'));
+    // A view into a larger buffer: only its own bytes are the key.
+    const inside = new Uint8Array([0xff, ...key, 0xff]).subarray(1, 1 + key.length);
+    expect(await digest(new Sha256(inside), 'eu-west-1')).toBe(createHmac('sha256', key).update('eu-west-1').digest('hex'));
   });
 
   it('starts over, key kept, when reset', async () => {

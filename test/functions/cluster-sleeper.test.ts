@@ -245,21 +245,26 @@ describe('cluster sleeper', () => {
     expect((await handler({ action: 'sleep' })).scaled).toEqual([{ deployment: 'kube-system/metrics-server', from: 1, to: 0 }]);
   });
 
-  it('reads the floor of a core API from the HPA that targets its Deployment, not from one of the same name targeting something else', async () => {
+  it('refuses to wake a Deployment whose only HPA of that name targets a StatefulSet: its floor is unknown', async () => {
     api.deployments.set('orders', { replicas: 0 });
     api.otherAutoscalers.push({ metadata: { name: 'orders' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'orders' }, minReplicas: 3, maxReplicas: 6 } });
 
     await expect(handler({ action: 'wake' })).rejects.toThrow('orders: no HorizontalPodAutoscaler targets Deployment orders');
   });
 
-  it('logs each Deployment it scales, with the action, and warns when no core API matches the selector', async () => {
+  it('logs each Deployment it scales, with the action', async () => {
+    api.deployments.set('catalog', { replicas: 2, minReplicas: 2 });
+
+    await handler({ action: 'sleep' });
+
+    expect(logs('INFO')).toEqual([expect.objectContaining({ message: 'Scaled Deployment catalog from 2 to 0', action: 'sleep', deployment: 'catalog', from: 2, to: 0 })]);
+  });
+
+  it('warns when no core API matches its selector', async () => {
     api.systemDeployments.set('kube-system/metrics-server', { replicas: 1 });
 
     await handler({ action: 'sleep' });
 
-    expect(logs('INFO')).toEqual([
-      expect.objectContaining({ message: 'Scaled Deployment kube-system/metrics-server from 1 to 0', action: 'sleep', deployment: 'kube-system/metrics-server', from: 1, to: 0 }),
-    ]);
     expect(logs('WARN')).toEqual([expect.objectContaining({ message: `No Deployment in namespace ${NAMESPACE} matches ${SELECTOR}`, action: 'sleep' })]);
   });
 

@@ -155,6 +155,10 @@ describe('thumbnails', () => {
     await expect(inspectImage(image, 100)).resolves.toMatchObject({ width: 4, height: 3 });
   });
 
+  it("turns libvips' operation cache off: every upload is a different image, so it would only hold memory", () => {
+    expect(sharp.cache()).toMatchObject({ memory: { max: 0 }, files: { max: 0 }, items: { max: 0 } });
+  });
+
   it('keeps transparency in the formats that have it', async () => {
     const transparent = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
     const [thumbnail] = await renderThumbnails(transparent, { ...limits, sizes: [8], format: 'png' });

@@ -1,5 +1,6 @@
-import { App, Yaml } from 'cdk8s';
+import { ApiObject, App, Yaml } from 'cdk8s';
 import { addPlatformCharts } from '../../k8s/charts';
+import { PlatformChart } from '../../k8s/platform-chart';
 import { APP_NAMESPACE } from '../../infra/config/core-services';
 import { API_NAME_LABEL, HTTP_PORT, TRAFFIC_LABELS } from '../../k8s/core-api-workload';
 import { ValuesError, platformValuesFrom, validateValues } from '../../k8s/values';
@@ -277,7 +278,10 @@ describe('validateValues', () => {
 describe('the charts with the optional values: a certificate, a load balancer name and a node selector', () => {
   const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100';
   const options = { certificateArn, loadBalancerName: 'shop-sandbox', nodeSelector: { 'karpenter.sh/nodepool': 'core-apis' } };
-  const withOptions = manifestsOf(synthesizeFixture(new App(), { ...fixtureValues(), ...options }));
+  let withOptions: Manifest[];
+  beforeAll(() => {
+    withOptions = manifestsOf(synthesizeFixture(new App(), { ...fixtureValues(), ...options }));
+  });
   const optionsOf = (all: readonly Manifest[]) => ({
     ingressAnnotations: all.filter((m) => m.kind === 'Ingress').map((ingress) => (ingress.metadata as { annotations?: Record<string, string> }).annotations),
     nodeSelectors: all.filter((m) => m.kind === 'Deployment').map((deployment) => specOf(deployment).template.spec.nodeSelector),
@@ -306,6 +310,17 @@ describe('addPlatformCharts', () => {
     const charts = addPlatformCharts(new App(), fixtureValues(), FIXTURE_REGISTRY);
     expect(charts.all.map((chart) => chart.node.id)).toEqual(['platform', 'alpha', 'beta', 'gamma']);
     expect(charts.all).toEqual([charts.platform, charts.services.alpha, charts.services.beta, charts.services.gamma]);
+  });
+
+  test('names an object a fork adds without a name after its chart and id, with no hash suffix', () => {
+    const charts = addPlatformCharts(new App(), fixtureValues(), FIXTURE_REGISTRY);
+    for (const chart of charts.all) new ApiObject(chart, 'Extra', { apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(charts.all.map((chart) => (chart.toJson().at(-1) as Manifest).metadata?.name)).toEqual(['platform-extra', 'alpha-extra', 'beta-extra', 'gamma-extra']);
+  });
+
+  test('puts the labels given to the platform chart on its objects', () => {
+    const chart = new PlatformChart(new App(), 'platform', { namespace: APP_NAMESPACE, vpcCidr: '10.0.0.0/16', labels: { 'app.kubernetes.io/part-of': 'shop' } });
+    expect((chart.toJson() as Manifest[]).map((m) => (m.metadata as { labels?: Record<string, string> }).labels?.['app.kubernetes.io/part-of'])).not.toContain(undefined);
   });
 
   test('refuses a registry with a broken entry, naming the file to fix and the problem', () => {

@@ -102,7 +102,7 @@ describe('npm run synth:k8s', () => {
     expect(application).toMatchObject({ kind: 'Application', spec: { source: { repoURL: 'https://github.com/example/fork.git', path: 'deployed' } } });
   });
 
-  it('writes to dist/k8s by default, emptied first, and the Argo CD Application for the main branch by default', () => {
+  it('writes to dist/k8s by default, emptying it first, and has Argo CD follow main by default', () => {
     mkdirSync(join(scratch, 'dist/k8s'), { recursive: true });
     writeFileSync(join(scratch, 'dist/k8s/0009-removed-service.yaml'), 'kind: Deployment\n');
 

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { GlobalConfig, ProjectConfig } from 'jest';
 import { selectedTestFiles } from './selected-tests';
 
@@ -43,6 +45,17 @@ describe('the test files a jest globalSetup prepares for', () => {
   it('keep every file when the run selects by change tracking, which cannot be told cheaply', () => {
     const all = selectedTestFiles(run(), project(), 'test/services');
     expect(selectedTestFiles(run(['test/functions/'], { onlyChanged: true }), project(), 'test/services')).toEqual(all);
+  });
+
+  it('are found in a checkout inside a hidden folder, as jest finds them', () => {
+    const hidden = join(mkdtempSync(join(tmpdir(), 'selected-')), '.cache', 'checkout');
+    try {
+      mkdirSync(join(hidden, 'test/services'), { recursive: true });
+      writeFileSync(join(hidden, 'test/services/orders.test.ts'), '');
+      expect(selectedTestFiles(run(), project({ rootDir: hidden }), 'test/services')).toEqual([join(hidden, 'test/services/orders.test.ts')]);
+    } finally {
+      rmSync(resolve(hidden, '../..'), { recursive: true, force: true });
+    }
   });
 
   it('are none for a folder that does not exist', () => {

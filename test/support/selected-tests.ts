@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
-import { join, matchesGlob } from 'node:path';
+import { join } from 'node:path';
 import type { GlobalConfig, ProjectConfig } from 'jest';
+import { globsToMatcher } from 'jest-util';
 
 function testFilesUnder(dir: string): string[] {
   let entries;
@@ -24,8 +25,10 @@ function testFilesUnder(dir: string): string[] {
  */
 export function selectedTestFiles(globalConfig: GlobalConfig, projectConfig: ProjectConfig, dir: string): string[] {
   const ignored = projectConfig.testPathIgnorePatterns.map((pattern) => new RegExp(pattern));
-  // testMatch too: a run narrowed by configuration rather than by path (test:mutation's areas) skips the rest.
-  const matched = (file: string) => projectConfig.testMatch.length === 0 || projectConfig.testMatch.some((glob) => matchesGlob(file, glob));
+  // testMatch too: a run narrowed by configuration rather than by path (test:mutation's areas) skips the
+  // rest. Matched as jest matches it (hidden folders included, negations honoured), with its own matcher.
+  const inTestMatch = globsToMatcher(projectConfig.testMatch);
+  const matched = (file: string) => projectConfig.testMatch.length === 0 || inTestMatch(file);
   const files = testFilesUnder(join(projectConfig.rootDir, dir)).filter((file) => matched(file) && !ignored.some((pattern) => pattern.test(file)));
   if (files.length === 0) return [];
   if (globalConfig.onlyChanged || globalConfig.findRelatedTests || globalConfig.changedSince) return files;
