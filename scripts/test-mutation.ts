@@ -2,6 +2,7 @@ import type { PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { globSync } from 'node:fs';
 import { parseArguments, exitOnUserError, UsageError } from './cli-args';
 import { formatScoreReport, scoreReport, type MutantOutcome } from './mutation-score';
+import { DATABASE_TEST_DIRS } from '../test/services/support/global-setup';
 import { startPostgres } from './postgres';
 
 /**
@@ -60,8 +61,8 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
   const testFiles = testFilesOf(area);
   return {
     // Static mutants (in code that runs when a module loads: schemas, constants, registries) need a
-    // fresh test process and every test of the area each; --ignore-static leaves them out, and the
-    // score printed then says so.
+    // fresh module registry and every test of the files that import them; --ignore-static leaves them
+    // out, and the score printed then says so.
     ignoreStatic,
     // Each setting keeps its own state, so a run with the flag does not discard a full run's.
     incrementalFile: `reports/mutation/${name}${ignoreStatic ? '.no-static' : ''}.incremental.json`,
@@ -115,7 +116,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.TEST_SHARED_SYNTHESIS = 'off';
   // One PostgreSQL for every mutant's run (Stryker's test processes inherit TEST_DATABASE_URL, and
   // jest's global setup then starts none), rather than one started for each run.
-  const usesDatabase = names.some((name) => testFilesOf(MUTATION_AREAS[name]).some((file) => /^test\/(services|chaos)\//.test(file)));
+  const usesDatabase = names.some((name) => testFilesOf(MUTATION_AREAS[name]).some((file) => DATABASE_TEST_DIRS.some((dir) => file.startsWith(`${dir}/`))));
   const database = usesDatabase && !process.env.TEST_DATABASE_URL ? await startPostgres() : undefined;
   if (database) process.env.TEST_DATABASE_URL = database.url;
 

@@ -131,6 +131,20 @@ export function s3Record(key: string, overrides: { bucket?: string; requestId?: 
 
 export const s3Event = (...records: unknown[]): S3Event => ({ Records: records as S3EventRecord[] });
 
+/**
+ * The environment both resizer test files give the handler before importing it (it validates its
+ * environment when imported): Logger and Metrics write to the global console, which the tests
+ * capture, metrics enabled.
+ */
+export const RESIZER_TEST_ENV = {
+  AWS_REGION: 'eu-west-1',
+  POWERTOOLS_SERVICE_NAME: 'image-resizer',
+  POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform',
+  POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'false',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
 export const lambdaContext = {
   functionName: 'image-resizer',
   functionVersion: '$LATEST',

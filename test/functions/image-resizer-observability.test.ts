@@ -2,7 +2,7 @@ import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client
 import type { Context, S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSocket, type Socket } from 'node:dgram';
-import { captureConsole, lambdaContext, s3Event, s3Record, type Captured } from './image-resizer-fixtures';
+import { RESIZER_TEST_ENV, captureConsole, lambdaContext, s3Event, s3Record, type Captured } from './image-resizer-fixtures';
 
 /**
  * What the resizer tells Lambda's observability as it would in Lambda: the tracer is on (it is off
@@ -29,12 +29,7 @@ beforeAll(async () => {
   daemon = createSocket('udp4').on('message', (message) => datagrams.push(message.toString('utf8')));
   await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
   Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1',
-    POWERTOOLS_SERVICE_NAME: 'image-resizer',
-    POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform',
-    POWERTOOLS_DEV: 'true',
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+    ...RESIZER_TEST_ENV,
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
     // What Lambda sets, and the X-Ray SDK reads when it loads.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',

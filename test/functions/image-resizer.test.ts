@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import {
   BUCKET,
   FakeBucket,
+  RESIZER_TEST_ENV,
   SVG,
   UNSAFE_KEYS,
   captureConsole,
@@ -23,17 +24,11 @@ import {
 
 // The handler validates its environment when imported, so it is set first and the handler imported in beforeAll.
 Object.assign(process.env, {
-  AWS_REGION: 'eu-west-1',
+  ...RESIZER_TEST_ENV,
   THUMBNAIL_SIZES: '128,512',
   THUMBNAIL_FORMAT: 'webp',
   MAX_INPUT_BYTES: '100000',
   MAX_INPUT_PIXELS: '1000000',
-  POWERTOOLS_SERVICE_NAME: 'image-resizer',
-  POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform',
-  // Logger and Metrics write to the global console (which the tests capture), metrics enabled.
-  POWERTOOLS_DEV: 'true',
-  POWERTOOLS_METRICS_DISABLED: 'false',
-  POWERTOOLS_LOG_LEVEL: 'INFO',
 });
 
 type Handler = (event: S3Event, context: Context) => Promise<void>;

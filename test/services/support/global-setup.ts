@@ -21,10 +21,13 @@ export interface SharedPostgres {
 }
 export const SHARED_KEY = '__hybridPlatformTestPostgres';
 
+/** The test folders whose tests need PostgreSQL (scripts/test-mutation.ts reads it too). */
+export const DATABASE_TEST_DIRS = ['test/services', 'test/chaos'] as const;
+
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
   const shared: SharedPostgres = {};
   (globalThis as Record<string, unknown>)[SHARED_KEY] = shared;
-  const users = ['test/services', 'test/chaos'].flatMap((dir) => selectedTestFiles(globalConfig, projectConfig, dir));
+  const users = DATABASE_TEST_DIRS.flatMap((dir) => selectedTestFiles(globalConfig, projectConfig, dir));
   if (process.env.TEST_DATABASE_URL || users.length === 0) return;
   try {
     shared.server = await startPostgres();
