@@ -92,7 +92,7 @@ export function loadEnvironmentConfig(readContext: ContextReader): EnvironmentCo
   for (const [key, path] of Object.entries(CONTEXT_OVERRIDES) as [ContextKey, readonly string[]][]) {
     const value = readContext(key);
     if (value === undefined) continue;
-    setPath(settings, path, fromContextString(value));
+    setPath(settings, path, NUMBER_KEYS.has(key) ? fromContextString(value) : value);
     overridden.set(path.join('.'), key);
   }
 
@@ -109,12 +109,16 @@ export function loadEnvironmentConfig(readContext: ContextReader): EnvironmentCo
   return { name, ...result.data };
 }
 
-/** `cdk -c natGateways=2` passes the string "2"; numbers and booleans are meant as such. */
+/**
+ * The overrides whose settings are numbers. `cdk -c natGateways=2` passes the string "2", meant as a
+ * number; every other value is text, even when it looks like a number (`-c kubernetesVersion=1.36`,
+ * `-c owner=4711`), and is validated as such.
+ */
+const NUMBER_KEYS: ReadonlySet<ContextKey> = new Set(['natGateways']);
+
+/** A number from its text, e.g. "2" (and "1.5", for the schema to refuse as no whole number); anything else as it is. */
 function fromContextString(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  if (value === 'true' || value === 'false') return value === 'true';
-  return value;
+  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -136,6 +136,15 @@ describe('environment configuration', () => {
     expect(load({ natGateways: '2' })().network.natGateways).toBe(2);
   });
 
+  it('reads every other -c value as text, even one that looks like a number: -c kubernetesVersion=1.36, -c owner=4711', () => {
+    expect(load({ kubernetesVersion: '1.36' })().cluster.kubernetesVersion).toBe('1.36');
+    expect(load({ owner: '4711' })().owner).toBe('4711');
+  });
+
+  it('refuses a NAT gateway count that is no whole number, naming the key', () => {
+    expect(load({ natGateways: '1.5' })).toThrow(/network\.natGateways \(from -c natGateways\): /);
+  });
+
   it('rejects an unsupported Kubernetes version, listing the supported ones', () => {
     expect(load({ kubernetesVersion: '1.29' })).toThrow(/cluster\.kubernetesVersion \(from -c kubernetesVersion\): must be one of 1\.36/);
   });
