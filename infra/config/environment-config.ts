@@ -7,20 +7,34 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 const kubernetesVersions = Object.keys(SUPPORTED_KUBERNETES_VERSIONS) as [SupportedKubernetesVersion, ...SupportedKubernetesVersion[]];
 
+const CIDR_BLOCK = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** The block's first address, written as a CIDR block: the address with every bit past the prefix cleared. */
+function firstAddressOf(cidr: string): string {
+  const [octets, prefix] = [cidr.split('/')[0].split('.').map(Number), Number(cidr.split('/')[1])];
+  const address = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+  const first = address - (address % 2 ** (32 - prefix));
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join('.')}/${prefix}`;
+}
+
 /**
  * An IPv4 CIDR block for the VPC. AWS accepts prefixes /16 to /28; whether a range is large enough
- * for the subnets depends on the number of AZs (checked below, with longestVpcPrefix).
+ * for the subnets depends on the number of AZs (checked below, with longestVpcPrefix). Written from
+ * its first address: given 10.0.0.1/16, CDK builds a VPC at 10.1.0.0/16, not the range meant.
  */
-const vpcCidr = z.string().refine(
-  (value) => {
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-    if (!match) return false;
-    const octets = match.slice(1, 5).map(Number);
-    const prefix = Number(match[5]);
-    return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 28;
-  },
-  { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16' },
-);
+const vpcCidr = z
+  .string()
+  .refine(
+    (value) => {
+      const match = CIDR_BLOCK.exec(value);
+      if (!match) return false;
+      const octets = match.slice(1, 5).map(Number);
+      const prefix = Number(match[5]);
+      return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 28;
+    },
+    { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16', abort: true },
+  )
+  .refine((value) => firstAddressOf(value) === value, { error: (issue) => `must start at the block's first address: ${firstAddressOf(String(issue.input))}` });
 
 const acmCertificateArn = z
   .string()

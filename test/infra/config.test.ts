@@ -48,6 +48,12 @@ describe('environment configuration', () => {
     expect(errorOf(load({ vpcCidr: '10.0.0.0/28' })).message).not.toMatch(format);
   });
 
+  it('refuses a VPC range written from an address inside it, naming the block it means (CDK would build another)', () => {
+    expect(errorOf(load({ vpcCidr: '10.0.0.1/16' })).message).toMatch(/^ {2}- network\.cidr \(from -c vpcCidr\): must start at the block's first address: 10\.0\.0\.0\/16$/m);
+    expect(errorOf(load({ vpcCidr: '172.31.200.0/17' })).message).toMatch(/: must start at the block's first address: 172\.31\.128\.0\/17$/m);
+    expect(load({ vpcCidr: '172.31.128.0/17' })().network.cidr).toBe('172.31.128.0/17');
+  });
+
   it('refuses an octet above 255 in the VPC range, and takes 255', () => {
     expect(load({ vpcCidr: '10.256.0.0/16' })).toThrow(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block/);
     expect(load({ vpcCidr: '10.255.0.0/16' })().network.cidr).toBe('10.255.0.0/16');
