@@ -42,9 +42,9 @@ export async function openApiDocumentOf<Extra extends ConfigShape>(definition: A
 
 type ConnectCallback = (error: Error) => void;
 
-/** A pg.Pool (lazy: it connects on first use) whose every connection attempt fails at once. */
+/** A pg.Pool whose every connection attempt fails at once: no setting of its own is ever read. */
 function poolThatNeverConnects(): pg.Pool {
-  const pool = new pg.Pool({ connectionString: NO_DATABASE_URL });
+  const pool = new pg.Pool();
   const refuse = (callback?: ConnectCallback) => {
     const error = new Error('no database: the OpenAPI document is made offline (services/kit/openapi-document.ts)');
     // pool.query() asks with a callback, pool.connect() callers without one.

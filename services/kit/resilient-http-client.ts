@@ -104,6 +104,7 @@ const DEFAULTS = {
 type Settings = typeof DEFAULTS;
 
 function settingsOf(options: ResilientHttpClientOptions): Settings {
+  // Stryker disable next-line ObjectLiteral: the loop sets every key; the copy only gives the object its type
   const settings = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
     const value = options[key] ?? DEFAULTS[key];

@@ -37,8 +37,6 @@ let database: FreshDatabase;
 let catalog: RunningService;
 let orders: RunningService;
 let monitor: pg.Client;
-/** What the orders are for: created through the catalog's API before the measurements. */
-let productId: string;
 
 beforeAll(async () => {
   useDummyCredentials();
@@ -46,7 +44,6 @@ beforeAll(async () => {
   // One database for both, as on Aurora.
   catalog = await startService(catalogService, catalogEnv(database.url, { DATABASE_IDLE_TIMEOUT_MS }));
   orders = await startService(ordersService, ordersEnv(database.url, catalog.url, { OUTBOX_RELAY_ENABLED: 'true', DATABASE_IDLE_TIMEOUT_MS }));
-  productId = await createProduct();
   monitor = new pg.Client({ connectionString: databaseUrl(database.url, 'postgres'), application_name: 'idle-database-test' });
   await monitor.connect();
 });
@@ -77,7 +74,7 @@ async function createProduct(): Promise<string> {
 }
 
 /** Orders one of the product: orders asks the catalog for its price. */
-async function placeOrder(): Promise<string> {
+async function placeOrder(productId: string): Promise<string> {
   const order = { customerEmail: 'ada@example.com', items: [{ productId, quantity: 1 }] };
   const response = await fetch(`${orders.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
   expect(response.status).toBe(201);
@@ -90,7 +87,7 @@ async function placeOrder(): Promise<string> {
 async function useBothServices(): Promise<void> {
   const id = await createProduct();
   expect((await fetch(`${catalog.url}/products/${id}`)).status).toBe(200);
-  await placeOrder();
+  await placeOrder(id);
 }
 
 /** Probes both services as the kubelet does (faster), a fixed number of times; resolves with every answer's status. */
@@ -130,11 +127,11 @@ describe('with no traffic, while the kubelet keeps probing them', () => {
     expect(await transactions()).toBe(beforeIdling);
   });
 
-  it('the next request is still served: an order is placed and published', async () => {
+  it('the next requests are still served: a product is created, an order for it placed and published', async () => {
     await allConnectionsClosed();
     const published = publishedOrderIds().length;
 
-    await placeOrder();
+    await placeOrder(await createProduct());
 
     expect(publishedOrderIds()).toHaveLength(published + 1);
   });

@@ -2,47 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ConfigError, defineService, loadConfig, OPENAPI_PATH, runMigrations, startService, type RunningService } from '../../services/kit';
+import { ConfigError, defineService, OPENAPI_PATH, runMigrations, startService, type RunningService } from '../../services/kit';
 import { noDatabaseService } from './fixtures/no-database-service';
 import { slowService } from './fixtures/slow-service';
 import { listeningUrl } from './support/child-process';
 import { freshDatabase } from './support/database';
 import { waitFor } from './support/wait-for';
 import { testServiceEnv } from './support/service-env';
-
-describe('service config', () => {
-  const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/app' };
-
-  it('applies defaults', () => {
-    expect(loadConfig({}, base)).toMatchObject({ PORT: 8080, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: 5000 });
-  });
-
-  it('sizes database timeouts for a serverless Aurora by default: idle connections close after 10 s, a connect may wait 30 s for a resume', () => {
-    expect(loadConfig({}, base)).toMatchObject({ DATABASE_IDLE_TIMEOUT_MS: 10_000, DATABASE_CONNECT_TIMEOUT_MS: 30_000 });
-  });
-
-  it('refuses an idle timeout of 0, which would keep idle connections open for ever', () => {
-    expect(() => loadConfig({}, { ...base, DATABASE_IDLE_TIMEOUT_MS: '0' })).toThrow(/DATABASE_IDLE_TIMEOUT_MS: /);
-  });
-
-  it('names a missing database setting', () => {
-    expect(() => loadConfig({}, {})).toThrow(new ConfigError('Invalid environment:\n  - DATABASE_URL: set DATABASE_URL, or DATABASE_HOST and DATABASE_SECRET_ARN'));
-  });
-
-  it('names each bad variable', () => {
-    expect(() => loadConfig({}, { ...base, PORT: 'eighty', LOG_LEVEL: 'loud' })).toThrow(/PORT: .*\n.*LOG_LEVEL: Invalid option/s);
-  });
-
-  it('treats an empty variable as unset', () => {
-    expect(loadConfig({}, { ...base, PORT: '' }).PORT).toBe(8080);
-  });
-
-  it('neither requires nor reads a DATABASE_* variable for a service without a database', () => {
-    const config = loadConfig({}, { DATABASE_URL: 'not a url', DATABASE_POOL_SIZE: 'many' }, { usesDatabase: false });
-    expect(config).toMatchObject({ PORT: 8080, LOG_LEVEL: 'info' });
-    expect(Object.keys(config).filter((name) => name.startsWith('DATABASE_'))).toEqual([]);
-  });
-});
 
 describe('migrations', () => {
   it('let two services that share a database start at the same time', async () => {
@@ -70,6 +36,23 @@ describe('migrations', () => {
       expect(rows.map((row) => row.id)).toEqual(['001', '002']);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
+      await database.drop();
+    }
+  });
+});
+
+describe('a migration that fails', () => {
+  it('rolls back every migration of that start, records none, and rethrows its error', async () => {
+    const database = await freshDatabase();
+    const pool = new pg.Pool({ connectionString: database.url });
+    try {
+      const migrations = [{ id: '001', sql: 'CREATE TABLE kept (id int)' }, { id: '002', sql: 'CREATE TABLE broken (id nosuchtype)' }];
+      await expect(runMigrations(pool, 'failing', migrations)).rejects.toThrow(/nosuchtype/);
+      const { rows } = await pool.query("SELECT to_regclass('kept') AS kept, to_regclass('schema_migrations') AS migrations");
+      expect(rows).toEqual([{ kept: null, migrations: null }]);
+      expect(pool.idleCount).toBe(1);
+    } finally {
+      await pool.end();
       await database.drop();
     }
   });
@@ -152,10 +135,11 @@ describe('the HTTP rules every service gets', () => {
   });
 
   it('serves an OpenAPI document of its routes, titled with the service name', async () => {
-    const response = await service.app.inject({ method: 'GET', url: OPENAPI_PATH });
+    // The path the Backstage catalog and the README give: /openapi.json.
+    const response = await service.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     const document = response.json();
-    expect(document).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: 'slow-fixture' } });
+    expect(document).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: 'slow-fixture', version: '0' } });
     expect(document.paths['/work'].post.requestBody.content['application/json'].schema).toMatchObject({ required: ['id'], additionalProperties: false });
     expect(Object.keys(document.paths)).not.toContain(OPENAPI_PATH);
   });
@@ -222,6 +206,25 @@ describe('database connections', () => {
   it('carry the service name as application_name, so pg_stat_activity tells who holds them', async () => {
     const { rows } = await service.pool.query('SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()');
     expect(rows).toEqual([{ application_name: 'slow-fixture' }]);
+  });
+
+  it('that break while idle are logged, without the pg client the error carries', async () => {
+    // A service of its own, whose idle connection stays open until it is broken.
+    const own = await startService(slowService, testServiceEnv(database.url));
+    try {
+      const logged = jest.spyOn(own.app.log, 'error');
+      const connection = await own.pool.connect();
+      const { rows } = await connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      connection.release();
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]).finally(() => admin.end());
+      await waitFor('the broken idle connection to be logged', () => logged.mock.calls.length > 0);
+      expect(logged).toHaveBeenCalledWith({ err: expect.objectContaining({ message: expect.any(String) }) }, 'idle database connection failed');
+      expect(logged.mock.calls[0][0]).not.toHaveProperty(['err', 'client']);
+    } finally {
+      await own.shutdown();
+    }
   });
 
   it('are closed once idle for DATABASE_IDLE_TIMEOUT_MS, and none is kept open', async () => {

@@ -26,6 +26,14 @@ beforeAll(async () => {
     else if (behaviour === 'missing') json(404, '{"error":"Not Found"}');
     else if (behaviour === 'fail') json(500, '{"error":"Internal Server Error"}');
     else if (behaviour === 'not-json') json(200, '<html>');
+    else if (behaviour === 'empty') response.writeHead(204).end();
+    else if (behaviour === 'echo') {
+      // The request's body and content type, as the upstream received them.
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => json(200, JSON.stringify({ contentType: request.headers['content-type'], body })));
+    }
     else if (behaviour === 'drop') request.socket.destroy();
     else if (behaviour === 'stall') {
       // The status and half of the body, then nothing.
@@ -82,8 +90,22 @@ describe('answers', () => {
   it('fails on a body that is not JSON, without retrying: it would not change', async () => {
     otherwise = 'not-json';
 
-    await expect(client().request({ path: '/page' })).rejects.toThrow(/upstream unavailable: GET \/page: HTTP 200 with a body that is not JSON/);
+    const failure = await client().request({ path: '/page' }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ reason: 'bad_answer', message: 'upstream unavailable: GET /page: HTTP 200 with a body that is not JSON' });
+    expect(((failure as Error).cause as Error).cause).toBeInstanceOf(SyntaxError);
     expect(received).toHaveLength(1);
+  });
+
+  it('resolves an answer with an empty body, a 204 say, with no body', async () => {
+    otherwise = 'empty';
+
+    await expect(client().request({ method: 'DELETE', path: '/things/1' })).resolves.toEqual({ status: 204, body: undefined });
+  });
+
+  it('sends a request body as JSON', async () => {
+    otherwise = 'echo';
+
+    await expect(client().request({ method: 'POST', path: '/orders', body: { a: 1 } })).resolves.toEqual({ status: 200, body: { contentType: 'application/json', body: '{"a":1}' } });
   });
 });
 
@@ -100,6 +122,14 @@ describe('retries', () => {
 
     await expect(client().request({ path: '/x' })).resolves.toMatchObject({ status: 200 });
     expect(received).toHaveLength(2);
+  });
+
+  it('keeps the network error of the last attempt as the cause of its failure', async () => {
+    otherwise = 'drop';
+
+    const failure = await client({ retries: 0 }).request({ path: '/x' }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ reason: 'unavailable', message: expect.stringMatching(/^upstream unavailable: GET \/x: /) });
+    expect(((failure as Error).cause as Error).cause).toMatchObject({ message: expect.stringMatching(/socket hang up|ECONNRESET/) });
   });
 
   it('abandons an attempt at its timeout and retries it', async () => {
@@ -125,7 +155,7 @@ describe('retries', () => {
     const failure = await client({ retries: 2 }).request({ path: '/x' }).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(UpstreamUnavailableError);
-    expect(failure).toMatchObject({ upstream: 'upstream', retryAfterSeconds: 1, message: 'upstream unavailable: GET /x: HTTP 500' });
+    expect(failure).toMatchObject({ name: 'UpstreamUnavailableError', upstream: 'upstream', retryAfterSeconds: 1, message: 'upstream unavailable: GET /x: HTTP 500' });
     expect(received).toHaveLength(3);
   });
 
@@ -242,5 +272,12 @@ describe('options', () => {
   it('refuses an option that is not a whole number in range, naming it', () => {
     expect(() => client({ retries: -1 })).toThrow(new RangeError('upstream client: retries must be an integer >= 0, got -1'));
     expect(() => client({ attemptTimeoutMs: 0.5 })).toThrow(/attemptTimeoutMs must be an integer >= 1/);
+  });
+
+  it('takes 0 retries, a 0 delay and no minimum volume, but 0 for no timeout, window or threshold', () => {
+    expect(() => client({ retries: 0, retryBaseDelayMs: 0, breakerVolumeThreshold: 0 })).not.toThrow();
+    for (const setting of ['attemptTimeoutMs', 'breakerErrorThresholdPercentage', 'breakerWindowMs', 'breakerResetTimeoutMs'] as const) {
+      expect(() => client({ [setting]: 0 })).toThrow(`upstream client: ${setting} must be an integer >= 1, got 0`);
+    }
   });
 });

@@ -29,6 +29,13 @@ describe('parseTraceparent', () => {
   });
 });
 
+describe('formatTraceparent', () => {
+  it('writes a version 00 header, with the sampled flag as 01 or 00', () => {
+    expect(formatTraceparent({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: true })).toBe(`00-${TRACE_ID}-${SPAN_ID}-01`);
+    expect(formatTraceparent({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: false })).toBe(`00-${TRACE_ID}-${SPAN_ID}-00`);
+  });
+});
+
 describe('startSpan', () => {
   it('continues the parent trace with a span of its own, keeping the sampling decision', () => {
     const span = startSpan({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: false });
