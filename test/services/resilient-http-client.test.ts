@@ -5,7 +5,7 @@ import { retryDelayMs } from '../../services/kit/resilient-http-client';
 import { waitFor } from './support/wait-for';
 
 /** What the test upstream does with a request. */
-type Behaviour = 'ok' | 'missing' | 'fail' | 'hang' | 'drop' | 'not-json' | 'stall';
+type Behaviour = 'ok' | 'missing' | 'fail' | 'hang' | 'drop' | 'not-json' | 'empty' | 'echo' | 'stall';
 
 /** A test upstream that follows a script, one behaviour per request, then `otherwise`. */
 let script: Behaviour[] = [];
