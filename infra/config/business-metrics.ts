@@ -122,7 +122,8 @@ export function businessMetricsProblems(registry: Declarations): string[] {
       if (!published.includes(metric)) problems.push(`${name}.businessMetrics: ${metric} is alarmed on or graphed but not published, so CloudWatch never has it`);
     }
     for (const { id, evaluationPeriods, datapointsToAlarm } of alarms) {
-      if (datapointsToAlarm !== undefined && datapointsToAlarm > evaluationPeriods) problems.push(`${name}.businessMetrics: ${id} needs ${datapointsToAlarm} of only ${evaluationPeriods} data points`);
+      // Without datapointsToAlarm, CloudWatch needs every one of the evaluation periods.
+      if ((datapointsToAlarm ?? evaluationPeriods) > evaluationPeriods) problems.push(`${name}.businessMetrics: ${id} needs ${datapointsToAlarm} of only ${evaluationPeriods} data points`);
     }
   }
   return problems;

@@ -116,9 +116,12 @@ export function loadEnvironmentConfig(readContext: ContextReader): EnvironmentCo
  */
 const NUMBER_KEYS: ReadonlySet<ContextKey> = new Set(['natGateways']);
 
-/** A number from its text, e.g. "2" (and "1.5", for the schema to refuse as no whole number); anything else as it is. */
+/**
+ * A whole number from its digits, e.g. "2"; anything else as it is, for the schema to refuse as no
+ * whole number ("1.5", and "0x2" or "2e0", which Number() would read as 2).
+ */
 function fromContextString(value: unknown): unknown {
-  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  return typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -58,8 +58,9 @@ describe('suggesting a context key for a typo', () => {
     expect(closestKey('natGate', CONTEXT_KEYS)).toBeUndefined();
   });
 
-  it('prefers the nearer key to a farther one listed after it', () => {
+  it('prefers the nearer key to a farther one, whichever is listed first', () => {
     expect(closestKey('ownr', ['owner', 'owners'])).toBe('owner');
+    expect(closestKey('ownr', ['owners', 'owner'])).toBe('owner');
   });
 
   it('breaks a tie in favour of the key listed first', () => {

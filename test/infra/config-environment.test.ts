@@ -139,6 +139,10 @@ describe('the GitHub repository', () => {
     expect(problemsOf(withRepository(repository))).toEqual([notARepository]);
   });
 
+  it('refuses a repository that is not text (a number in cdk.json, say) as malformed, not as missing', () => {
+    expect(problemsOf({ ...sandbox, github: { repository: 42 } })).toEqual([notARepository]);
+  });
+
   it.each([
     ['a leading space', ' arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com'],
     ['a path after the provider', 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com/octo-org'],

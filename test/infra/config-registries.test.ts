@@ -131,6 +131,11 @@ describe('the business metrics', () => {
     expect(businessMetricsProblems({ things: entryWith({ published: ['x'] }) })).toEqual([]);
   });
 
+  it('finds nothing wrong with a graph that has no right axis', () => {
+    const dashboard = [{ title: 'Things', graphs: [{ title: 'Left only', left: [{ name: 'x', statistic: 'Sum' }] }] }] as const;
+    expect(businessMetricsProblems({ things: entryWith({ published: ['x'], dashboard }) })).toEqual([]);
+  });
+
   it('refuses a construct id an entry uses twice', () => {
     expect(businessMetricsProblems({ things: entryWith({ published: ['x'], alarms: [alarm('Twice', 'x'), alarm('Twice', 'x')] }) })).toEqual([
       'things.businessMetrics: the construct id Twice is used twice (by this entry)',

@@ -147,8 +147,8 @@ describe('environment configuration', () => {
     expect(load({ owner: '4711' })().owner).toBe('4711');
   });
 
-  it('refuses a NAT gateway count that is no whole number, naming the key', () => {
-    expect(load({ natGateways: '1.5' })).toThrow(/network\.natGateways \(from -c natGateways\): /);
+  it.each(['1.5', '0x2', '2e0', ' 2'])('refuses a NAT gateway count of %p, written other than in digits, as no whole number', (natGateways) => {
+    expect(load({ natGateways })).toThrow(/network\.natGateways \(from -c natGateways\): must be a whole number$/m);
   });
 
   it('rejects an unsupported Kubernetes version, listing the supported ones', () => {
