@@ -22,18 +22,19 @@ export function describeValidation(errors: readonly FastifySchemaValidationError
 }
 
 function describeOne({ keyword, instancePath, params, message }: FastifySchemaValidationError, part: string): ValidationFailure {
-  // Ajv's instancePath is already a JSON Pointer ('' for the whole part, else '/items/0').
-  const at = instancePath === '' ? part : `${part}${instancePath}`;
-  if (keyword === 'required' && typeof params.missingProperty === 'string') {
-    const field = fieldPath(at, [params.missingProperty]);
+  // Ajv's instancePath is already a JSON Pointer ('' for the whole part, else '/items/0'), and each
+  // keyword's params have the shape Ajv documents for it.
+  const at = `${part}${instancePath}`;
+  if (keyword === 'required') {
+    const field = fieldPath(at, [String(params.missingProperty)]);
     return { field, message: `${field} is required` };
   }
-  if (keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-    const field = fieldPath(at, [params.additionalProperty]);
+  if (keyword === 'additionalProperties') {
+    const field = fieldPath(at, [String(params.additionalProperty)]);
     return { field, message: `${field} is not allowed` };
   }
-  if (keyword === 'enum' && Array.isArray(params.allowedValues)) {
-    return { field: at, message: `${at} must be one of ${params.allowedValues.map(String).join(', ')}` };
+  if (keyword === 'enum') {
+    return { field: at, message: `${at} must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}` };
   }
   return { field: at, message: `${at} ${message ?? 'is not valid'}` };
 }

@@ -189,6 +189,7 @@ export function startOutboxRelay(pool: Pool, client: EventBridgeClient, busName:
   const backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
   let stopped = false;
   let inFlight: Promise<void> | undefined;
+  // Stryker disable next-line BooleanLiteral: run() sets it before anything reads it
   let wokenDuringSweep = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let failedSweeps = 0;

@@ -93,3 +93,19 @@ it('logs the probes, the scrapes and the document requests of its own routes at 
     await service.shutdown();
   }
 });
+
+it.each([
+  ['with a database', true],
+  ['without one', false],
+] as const)("logs, %s, at its LOG_LEVEL, each line carrying the service's name", async (_case, usesDatabase) => {
+  const definition = usesDatabase
+    ? defineService({ name: 'logging-fixture', migrations: [], register: () => {} })
+    : defineService({ name: 'logging-fixture', usesDatabase: false, register: () => {} });
+  const service = await startService(definition, testServiceEnv(database.url, { LOG_LEVEL: 'error' }));
+  try {
+    expect(service.app.log.level).toBe('error');
+    expect((service.app.log as typeof service.app.log & { bindings(): object }).bindings()).toEqual({ service: 'logging-fixture' });
+  } finally {
+    await service.shutdown();
+  }
+});

@@ -183,6 +183,14 @@ describe('connections', () => {
     await waitFor('the stalled connection to be closed', () => connections.every((socket) => socket.destroyed));
   });
 
+  it('sends nothing once closed: its breaker refuses every call', async () => {
+    const closed = client();
+    closed.close();
+
+    await expect(closed.request({ path: '/x' })).rejects.toThrow(UpstreamUnavailableError);
+    expect(received).toEqual([]);
+  });
+
   it('closes its kept-alive connections when closed', async () => {
     const closing = client();
     await closing.request({ path: '/x' });
