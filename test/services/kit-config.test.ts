@@ -67,6 +67,8 @@ describe('service config', () => {
     ['DATABASE_CONNECT_TIMEOUT_MS', '0'],
     ['DATABASE_CONNECT_TIMEOUT_MS', '120001'],
     ['DATABASE_URL', 'mysql://app@db.internal/app'],
+    ['DATABASE_URL', 'xpostgres://app@db.internal/app'],
+    ['DATABASE_URL', 'postgresqlx://app@db.internal/app'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(verdict({ ...withUrl, [name]: value })).toMatch(new RegExp(`^Invalid environment:\\n  - ${name}: \\S`));
