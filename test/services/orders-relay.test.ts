@@ -231,6 +231,18 @@ describe('the relay loop', () => {
     }
   });
 
+  it('runs no retry it had scheduled once stopped', async () => {
+    await seed(1);
+    putEvents().rejects(new Error('throttled'));
+    const { relay, passes } = startRelay({ backoffBaseMs: 50, backoffMaxMs: 50 });
+    await waitFor('the failed pass', () => passes.length >= 1);
+    await relay.stop();
+
+    // The retry was due 50 ms after the failure; it must not come.
+    await sleep(200);
+    expect(passes).toHaveLength(1);
+  });
+
   it('rests once nothing is due: no pass until it is woken', async () => {
     await seed(1);
     const { relay, passes } = startRelay();
