@@ -9,6 +9,14 @@ const kubernetesVersions = Object.keys(SUPPORTED_KUBERNETES_VERSIONS) as [Suppor
 
 const CIDR_BLOCK = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
+function isCidrBlock(value: string): boolean {
+  const match = CIDR_BLOCK.exec(value);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 28;
+}
+
 /** The block's first address, written as a CIDR block: the address with every bit past the prefix cleared. */
 function firstAddressOf(cidr: string): string {
   const [octets, prefix] = [cidr.split('/')[0].split('.').map(Number), Number(cidr.split('/')[1])];
@@ -25,16 +33,11 @@ function firstAddressOf(cidr: string): string {
 const vpcCidr = z
   .string()
   .refine(
-    (value) => {
-      const match = CIDR_BLOCK.exec(value);
-      if (!match) return false;
-      const octets = match.slice(1, 5).map(Number);
-      const prefix = Number(match[5]);
-      return octets.every((octet) => octet <= 255) && prefix >= 16 && prefix <= 28;
-    },
-    { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16', abort: true },
+    isCidrBlock,
+    { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16' },
   )
-  .refine((value) => firstAddressOf(value) === value, { error: (issue) => `must start at the block's first address: ${firstAddressOf(String(issue.input))}` });
+  // Only for a CIDR block: a malformed one has its own issue, and the other rules still run.
+  .refine((value) => !isCidrBlock(value) || firstAddressOf(value) === value, { error: (issue) => `must start at the block's first address: ${firstAddressOf(String(issue.input))}` });
 
 const acmCertificateArn = z
   .string()
@@ -132,7 +135,6 @@ function workingHoursKey(what: string) {
  * name, not an offset (Intl also accepts `+01:00`, which Scheduler refuses, and which has no DST).
  */
 const notATimeZone = 'must be an IANA time zone, e.g. Europe/Berlin, America/New_York or UTC';
-// Stryker disable next-line Regex: Intl knows only whole names and offsets (no letters in one), so the pattern need not be anchored to tell them apart
 const timeZone = z.string({ error: workingHoursKey(notATimeZone) }).refine((value) => /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) && isKnownTimeZone(value), {
   message: notATimeZone,
 });
@@ -146,7 +148,6 @@ function isKnownTimeZone(value: string): boolean {
   return true;
 }
 
-/** A list's refinement: each entry at most once (`what` names an entry in the message). */
 /**
  * One finding of a rule of ours, at `path` below the value checked. zod's type asks for the issue's
  * code, 'custom' for every such rule; the loader reports only the path and the message.
@@ -156,6 +157,7 @@ function ruleIssue(path: string[], message: string): Parameters<z.RefinementCtx[
   return { code: 'custom', path, message };
 }
 
+/** A list's refinement: each entry at most once (`what` names an entry in the message). */
 function noRepeats(what: string) {
   return (entries: readonly string[], ctx: z.RefinementCtx) => {
     const repeated = entries.filter((entry, index) => entries.indexOf(entry) !== index);
@@ -267,7 +269,6 @@ export const environmentConfigSchema = z
       ctx.addIssue(ruleIssue(['database', 'minCapacity'], 'must not exceed database.maxCapacity'));
     }
     const { capacity } = config.cluster;
-    // Stryker disable next-line ConditionalExpression: Auto Mode has no sizes (undefined > undefined is false); the check is there for the type
     if (capacity.type === 'managed-node-group') {
       if (capacity.minSize > capacity.maxSize) ctx.addIssue(ruleIssue(['cluster', 'capacity', 'minSize'], 'must not exceed cluster.capacity.maxSize'));
     }

@@ -62,7 +62,7 @@ function describeUnknownKey(key: string): string {
 
 /**
  * The context of `-c <key>=<value>` flags, as the CDK CLI reads them: split at the first `=`, the value
- * a string (loadEnvironmentConfig reads numbers and booleans out of it); a later flag wins.
+ * a string (loadEnvironmentConfig reads natGateways as a number); a later flag wins.
  */
 export function contextFromFlags(flags: readonly string[]): Record<string, string> {
   const context: Record<string, string> = {};

@@ -38,8 +38,7 @@ export class DatabaseUnavailableError extends Error {
 
 /** A field left undefined is left out of the JSON, as is any undefined property. */
 export function errorBody(status: number, message: string, field?: string): ErrorBody {
-  // Stryker disable next-line EqualityOperator: 500 has a reason phrase of its own, so it never reaches this fallback
-  return { error: STATUS_CODES[status] ?? (status < 500 ? 'Client Error' : 'Server Error'), message, field };
+  return { error: STATUS_CODES[status] ?? (status <= 499 ? 'Client Error' : 'Server Error'), message, field };
 }
 
 /**

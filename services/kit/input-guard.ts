@@ -71,7 +71,6 @@ function containsUnstorable(root: unknown): boolean {
 function firstUnstorable(part: string, root: unknown): Problem | undefined {
   if (!containsUnstorable(root)) return undefined;
   const pending: { value: unknown; place?: Place }[] = [{ value: root }];
-  // Stryker disable next-line EqualityOperator: containsUnstorable() found a culprit, which the walk reaches before the stack is empty
   while (pending.length > 0) {
     const { value, place } = pending.pop()!;
     if (typeof value === 'string') {

@@ -36,7 +36,6 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
   const agent = new client.Agent({ keepAlive: true });
   const prefix = base.pathname.replace(/\/+$/, '');
   // The URL keeps an IPv6 address in brackets; the request options want it bare.
-  // Stryker disable next-line Regex: a URL's hostname has brackets only around the whole of an IPv6 address
   const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
 
   const send = (method: string, path: string, body: string | undefined, timeoutMs: number) =>
@@ -45,14 +44,17 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
         body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
       const request = client.request({ agent, hostname, port: base.port, path: prefix + path, method, headers });
       let timedOut = false;
+      // Settles the exchange itself: a request already destroyed (an answer node gives no 'response'
+      // for, a 101 say) emits nothing more when destroyed again.
       const timer = setTimeout(() => {
         timedOut = true;
         request.destroy();
+        fail(new AttemptTimeoutError(`no complete answer within ${timeoutMs} ms`));
       }, timeoutMs);
       // The first of these settles the promise; whatever follows (a second error) changes nothing.
       // Listened to with on(), not once(): an error with no listener would crash. An answer cut off
-      // midway is one of them: the response emits an error ('aborted'). Were anything to end an
-      // exchange with no event at all, the timer above still settles it.
+      // midway is one of them: the response emits an error ('aborted'); anything that ends an exchange
+      // with no event at all is settled by the timer above.
       const fail = (error: Error) => {
         clearTimeout(timer);
         reject(timedOut ? new AttemptTimeoutError(`no complete answer within ${timeoutMs} ms`) : error);

@@ -196,7 +196,7 @@ describe('the working hours', () => {
   const notATime = 'must be a time of day as HH:MM, 00:00 to 23:59, e.g. 08:00';
   const required = 'is required with workingHours (set every key of it in infra/config/environments.ts)';
 
-  // `-c awakeFrom=8` reaches the schema as the number 8: the problem is its form, not that it is missing.
+  // A value of another type (a number in cdk.json, say): the problem is its form, not that it is missing.
   it.each([
     ['timeZone', 1, 'workingHours.timeZone: must be an IANA time zone, e.g. Europe/Berlin, America/New_York or UTC'],
     ['awakeFrom', 8, `workingHours.awakeFrom: ${notATime}`],

@@ -54,6 +54,13 @@ describe('environment configuration', () => {
     expect(load({ vpcCidr: '172.31.128.0/17' })().network.cidr).toBe('172.31.128.0/17');
   });
 
+  it('names a malformed VPC range and the other bad keys together', () => {
+    const message = errorOf(load({ vpcCidr: '10.0.0/16', natGateways: '5' })).message;
+    expect(message).toMatch(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block/);
+    expect(message).toMatch(/network\.natGateways \(from -c natGateways\): must be from 1 to 2/);
+    expect(message).not.toMatch(/first address/);
+  });
+
   it('refuses an octet above 255 in the VPC range, and takes 255', () => {
     expect(load({ vpcCidr: '10.256.0.0/16' })).toThrow(/network\.cidr \(from -c vpcCidr\): must be an IPv4 CIDR block/);
     expect(load({ vpcCidr: '10.255.0.0/16' })().network.cidr).toBe('10.255.0.0/16');

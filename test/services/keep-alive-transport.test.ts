@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { AttemptTimeoutError, keepAliveTransport, type KeepAliveTransport } from '../../services/kit/keep-alive-transport';
 import { localhostCertificate } from '../functions/cluster-sleeper-fixtures';
 import { waitFor } from './support/wait-for';
@@ -65,8 +65,9 @@ it('reads a body that arrives in several chunks, multi-byte characters split bet
   answer = (_request, response) => {
     const bytes = Buffer.from(text);
     response.writeHead(200, { 'content-length': bytes.length });
-    response.write(bytes.subarray(0, 11));
-    setTimeout(() => response.end(bytes.subarray(11)), 10);
+    // Byte 10 is the first half of an é.
+    response.write(bytes.subarray(0, 10));
+    setTimeout(() => response.end(bytes.subarray(10)), 10);
   };
   expect((await transport.send('GET', '/big', undefined, 5000)).text).toBe(text);
 });
@@ -86,6 +87,19 @@ it('abandons an exchange at its timeout with an AttemptTimeoutError, and closes 
   expect(failure).toBeInstanceOf(AttemptTimeoutError);
   expect(failure).toMatchObject({ name: 'AttemptTimeoutError', message: 'no complete answer within 50 ms' });
   await waitFor('the connection to close', () => received[0].socket.destroyed);
+});
+
+it('abandons at its timeout an exchange that node ends with no event at all (a 101 to a plain GET)', async () => {
+  const upgrading = createTcpServer((socket) => socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n')));
+  upgrading.listen(0, '127.0.0.1');
+  await once(upgrading, 'listening');
+  const toUpgrading = keepAliveTransport(`http://127.0.0.1:${(upgrading.address() as AddressInfo).port}`);
+  try {
+    await expect(toUpgrading.send('GET', '/', undefined, 100)).rejects.toThrow(AttemptTimeoutError);
+  } finally {
+    toUpgrading.close();
+    upgrading.close();
+  }
 });
 
 it('times out an answer whose body stops coming, too', async () => {
