@@ -43,11 +43,9 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
       const headers: http.OutgoingHttpHeaders =
         body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
       const request = client.request({ agent, hostname, port: base.port, path: prefix + path, method, headers });
-      let timedOut = false;
-      // Settles the exchange itself: a request already destroyed (an answer node gives no 'response'
-      // for, a 101 say) emits nothing more when destroyed again.
+      // Settles the exchange itself, before the error the destroyed request emits on a later tick: a
+      // request already destroyed (an answer node gives no 'response' for, a 101 say) emits nothing.
       const timer = setTimeout(() => {
-        timedOut = true;
         request.destroy();
         fail(new AttemptTimeoutError(`no complete answer within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -57,7 +55,7 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
       // with no event at all is settled by the timer above.
       const fail = (error: Error) => {
         clearTimeout(timer);
-        reject(timedOut ? new AttemptTimeoutError(`no complete answer within ${timeoutMs} ms`) : error);
+        reject(error);
       };
       request.on('error', fail);
       request.once('response', (response) => {

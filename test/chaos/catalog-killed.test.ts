@@ -4,7 +4,8 @@ import { freshDatabase, type FreshDatabase } from '../services/support/database'
 import { startEventBridgeStandIn } from './support/event-bridge-stand-in';
 import { readLedger } from './support/ledger';
 import { figures, firstPlacedSince, percentile, startOrderLoad, type OrderOutcome } from './support/order-load';
-import { catalogEnv, freePort, ServiceProcesses, startShop } from './support/service-processes';
+import { freePort } from '../services/support/free-port';
+import { catalogEnv, ServiceProcesses, startShop } from './support/service-processes';
 
 /**
  * Chaos: the catalog killed (SIGKILL) under steady load, and started again.

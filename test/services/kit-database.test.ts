@@ -1,25 +1,16 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { DatabaseUnavailableError, inTransaction, loadConfig } from '../../services/kit';
 import { createPool, withoutClient } from '../../services/kit/database';
 import { freshDatabase, type FreshDatabase } from './support/database';
+import { freePort } from './support/free-port';
 import { waitFor } from './support/wait-for';
 
 // The kit's PostgreSQL pool (services/kit/database.ts): how it is configured, what a failed connect
 // becomes, and transactions, against the run's PostgreSQL.
 
 const config = (env: Record<string, string>) => loadConfig({}, env);
-
-/** A port nothing listens on: a connection to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a pool from DATABASE_URL', () => {
   it('is sized and timed by the config, holds no idle connection, and names its connections after the service', async () => {
@@ -70,7 +61,7 @@ describe('a pool from DATABASE_HOST and DATABASE_SECRET_ARN, as on EKS', () => {
 describe('a connection that cannot be had', () => {
   let pool: pg.Pool;
   beforeEach(async () => {
-    pool = await createPool(config({ DATABASE_URL: `postgres://app@127.0.0.1:${await closedPort()}/app` }), 'refused');
+    pool = await createPool(config({ DATABASE_URL: `postgres://app@127.0.0.1:${await freePort()}/app` }), 'refused');
   });
   afterEach(() => pool.end());
 

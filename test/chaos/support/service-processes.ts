@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleServer } from '../../../scripts/bundle-service';
+import { freePort } from '../../services/support/free-port';
 import { testServiceEnv } from '../../services/support/service-env';
 import { waitFor } from '../../services/support/wait-for';
 
@@ -29,17 +29,6 @@ export interface ServiceProcess {
   readonly output: string;
   /** SIGKILL: no drain, no shutdown hook; resolves once the process is gone. */
   kill(): Promise<void>;
-}
-
-/** A port on 127.0.0.1 that was free a moment ago (a service restarted on it keeps its URL). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().unref().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = (server.address() as AddressInfo);
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
