@@ -11,7 +11,7 @@ import { PROJECT, pascalCase } from '../../infra/config/naming';
 import { FaultInjectionExperiment } from '../../infra/constructs/fault-injection-experiment';
 import { LambdaFaultInjection } from '../../infra/constructs/lambda-fault-injection';
 import { ChaosStack } from '../../infra/stacks/chaos-stack';
-import { EXPERIMENT_WILDCARD_ACTIONS, outputOf, POD_DELETION_WILDCARD_ACTIONS, resourceOf, sandboxChaos, type Resource } from './chaos-templates';
+import { EXPERIMENT_WILDCARD_ACTIONS, FIS_TRUST_STATEMENT, outputOf, POD_DELETION_WILDCARD_ACTIONS, resourceOf, sandboxChaos, type Resource } from './chaos-templates';
 import { platformOf } from './platform-fixture';
 import { testApp } from './test-app';
 
@@ -105,17 +105,7 @@ describe('chaos stack', () => {
     for (const experiment of EXPERIMENTS) {
       const role = resourceOf(sandbox, 'AWS::IAM::Role', `${experiment}Role`);
       expect(template(experiment).Properties.RoleArn).toEqual({ 'Fn::GetAtt': [role.logicalId, 'Arn'] });
-      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        {
-          Action: 'sts:AssumeRole',
-          Effect: 'Allow',
-          Principal: { Service: 'fis.amazonaws.com' },
-          Condition: {
-            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':fis:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':experiment/*']] } },
-          },
-        },
-      ]);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([FIS_TRUST_STATEMENT]);
     }
   });
 

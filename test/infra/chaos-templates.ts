@@ -34,6 +34,17 @@ export function sandboxChaos() {
   return { chaos, template, statementsOf, wildcardActions };
 }
 
+/** Who may assume an experiment's role: FIS, for experiments of the stack's own account and region only. */
+export const FIS_TRUST_STATEMENT = {
+  Action: 'sts:AssumeRole',
+  Effect: 'Allow',
+  Principal: { Service: 'fis.amazonaws.com' },
+  Condition: {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':fis:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':experiment/*']] } },
+  },
+};
+
 /** What every experiment role may do on "*" (log delivery setup, target lookup), and what a pod deletion adds. */
 export const EXPERIMENT_WILDCARD_ACTIONS = ['logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy', 'tag:GetResources'];
 export const POD_DELETION_WILDCARD_ACTIONS = ['ec2:DescribeSubnets', ...EXPERIMENT_WILDCARD_ACTIONS];
