@@ -33,21 +33,34 @@ function testFilesOf(area: Area): string[] {
   return area.testFiles.flatMap((pattern) => globSync(pattern)).filter((file) => !ARTIFACT_TEST.test(file)).sort();
 }
 
+/** The kit's code for calling other services (the `kit-clients` area). */
+const KIT_CLIENT_FILES = ['services/kit/resilient-http-client.ts', 'services/kit/keep-alive-transport.ts', 'services/kit/trace-context.ts', 'services/kit/request-trace.ts'];
+
 export const MUTATION_AREAS: Readonly<Record<string, Area>> = {
   // The kit's own tests. Every service test reaches the kit too, but each of the kit's mutants then ran
-  // dozens of them, each file starting services against PostgreSQL: Stryker estimated 7 hours.
+  // dozens of them, each file starting services against PostgreSQL: Stryker estimated 7 hours. Its
+  // calls to other services are an area of their own (below): a static mutant (a module's regex, a
+  // schema) runs every test file of its area, and each area's run then fits in an hour or less here.
   kit: {
-    mutate: ['services/kit/**/*.ts', '!services/kit/index.ts'],
+    mutate: ['services/kit/**/*.ts', '!services/kit/index.ts', ...KIT_CLIENT_FILES.map((file) => `!${file}`)],
     testFiles: [
       'test/services/kit*.test.ts',
       'test/services/input-guard.test.ts',
-      'test/services/keep-alive-transport.test.ts',
       'test/services/run-main.test.ts',
       'test/services/openapi-document.test.ts',
-      'test/services/resilient-http-client.test.ts',
-      'test/services/trace-context.test.ts',
       'test/services/response-schemas.test.ts',
+    ],
+  },
+  // How a service calls another: the resilient client, its transport, and the trace context it passes on.
+  'kit-clients': {
+    mutate: [...KIT_CLIENT_FILES],
+    testFiles: [
+      'test/services/resilient-http-client.test.ts',
+      'test/services/keep-alive-transport.test.ts',
+      'test/services/trace-context.test.ts',
+      // The breaker's state and the upstream failures as metrics, and a request's trace context passed on.
       'test/services/orders-metrics.test.ts',
+      'test/services/kit-http.test.ts',
     ],
   },
   // The services' own tests, without the property-based ones (hundreds of requests per test, each
@@ -64,7 +77,9 @@ export const MUTATION_AREAS: Readonly<Record<string, Area>> = {
     mutate: ['infra/config/**/*.ts'],
     testFiles: ['test/infra/config.test.ts', 'test/infra/config-*.test.ts', 'test/infra/service-registry.test.ts'],
   },
-  'infra-constructs': { mutate: ['infra/constructs/**/*.ts'], testFiles: ['test/infra/**/*.test.ts'] },
+  // Each construct's own tests, each building it in a stack of its own (test/infra/constructs/construct-stack.ts).
+  // The stack tests build whole environments once per file: every mutant would be static, and re-run them.
+  'infra-constructs': { mutate: ['infra/constructs/**/*.ts'], testFiles: ['test/infra/constructs/*.test.ts'] },
   k8s: { mutate: ['k8s/*.ts', '!k8s/synth.ts'], testFiles: ['test/k8s/**/*.test.ts'] },
 };
 
@@ -97,6 +112,11 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
         // between them (a test imports the notifier's handler, which imports shared/), and it sees only
         // the files under its roots. With test/ alone, shared code had no related test and survived.
         roots: ['test', 'functions', 'services', 'infra', 'k8s', 'scripts'].map((dir) => `<rootDir>/${dir}`),
+        // A mutant that makes a test wait forever (a request never answered, a loop that never ends)
+        // fails that test here, rather than waiting out Stryker's timeout below and a restart of the
+        // test process. No test of an area takes more than a few seconds (jest.config.js's 120 s is for
+        // synthesizing whole environments, which no area's tests do).
+        testTimeout: 20_000,
       },
     },
     mutate: [...area.mutate],
