@@ -36,7 +36,7 @@ export function keepAliveTransport(baseUrl: string): KeepAliveTransport {
   const agent = new client.Agent({ keepAlive: true });
   const prefix = base.pathname.replace(/\/+$/, '');
   // The URL keeps an IPv6 address in brackets; the request options want it bare.
-  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+  const hostname = base.hostname.startsWith('[') ? base.hostname.slice(1, -1) : base.hostname;
 
   const send = (method: string, path: string, body: string | undefined, timeoutMs: number) =>
     new Promise<RawAnswer>((resolve, reject) => {

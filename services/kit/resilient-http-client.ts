@@ -157,7 +157,8 @@ export function createResilientHttpClient(options: ResilientHttpClientOptions): 
     let status: number;
     let text: string;
     try {
-      ({ status, text } = await transport.send(method, path, body === undefined ? undefined : JSON.stringify(body), settings.attemptTimeoutMs));
+      // No body for none: JSON.stringify(undefined) is undefined (though typed as a string).
+      ({ status, text } = await transport.send(method, path, JSON.stringify(body), settings.attemptTimeoutMs));
     } catch (error) {
       const reason = error instanceof AttemptTimeoutError ? 'timeout' : 'unavailable';
       throw new TransientFailure(reason, `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -117,6 +117,13 @@ describe('retries', () => {
     expect(received).toHaveLength(3);
   });
 
+  it('retries a HEAD as it retries a GET: neither changes anything', async () => {
+    script = ['fail'];
+
+    await expect(client().request({ method: 'HEAD', path: '/x' })).resolves.toMatchObject({ status: 200 });
+    expect(received).toEqual(['HEAD /x', 'HEAD /x']);
+  });
+
   it('retries a GET after a network error', async () => {
     script = ['drop'];
 

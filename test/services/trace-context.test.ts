@@ -13,6 +13,10 @@ describe('parseTraceparent', () => {
     expect(parseTraceparent(`01-${TRACE_ID}-${SPAN_ID}-03-whatever`)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: true });
   });
 
+  it('reads a later version that appends nothing', () => {
+    expect(parseTraceparent(`01-${TRACE_ID}-${SPAN_ID}-00`)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: false });
+  });
+
   it.each([
     ['absent', undefined],
     ['empty', ''],
@@ -20,6 +24,7 @@ describe('parseTraceparent', () => {
     ['an all-zero trace id', `00-${'0'.repeat(32)}-${SPAN_ID}-01`],
     ['an all-zero span id', `00-${TRACE_ID}-${'0'.repeat(16)}-01`],
     ['version ff', `ff-${TRACE_ID}-${SPAN_ID}-01`],
+    ['a version of three digits', `001-${TRACE_ID}-${SPAN_ID}-01`],
     ['version 00 with more fields', `00-${TRACE_ID}-${SPAN_ID}-01-extra`],
     ['a short trace id', `00-${TRACE_ID.slice(1)}-${SPAN_ID}-01`],
     ['two headers joined', `00-${TRACE_ID}-${SPAN_ID}-01, 00-${TRACE_ID}-${SPAN_ID}-01`],
@@ -49,6 +54,15 @@ describe('startSpan', () => {
     expect(span).toEqual({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/), sampled: true });
     expect(parseInt(span.traceId.slice(0, 8), 16)).toBeGreaterThanOrEqual(before);
     expect(parseTraceparent(formatTraceparent(span))).toEqual(span);
+  });
+
+  it('gives a new trace an id of 32 digits whatever the clock says, the time written with leading zeros', () => {
+    jest.useFakeTimers({ now: 255_000 });
+    try {
+      expect(startSpan(undefined).traceId).toMatch(/^000000ff[0-9a-f]{24}$/);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
