@@ -26,7 +26,7 @@ interface Area {
  * Tests that measure a built artifact (a bundle's size, the bundled service run on its own): Stryker's
  * instrumented sources make them meaningless (and larger), and they kill no mutant the others miss.
  */
-const ARTIFACT_TEST = /(^|\/)(notifier-bundle|service-bundle|[\w-]+-bundling)\.test\.ts$/;
+const ARTIFACT_TEST = /^test\/(functions\/notifier-bundle|services\/service-bundle|infra\/[\w-]+-bundling)\.test\.ts$/;
 
 /** The area's test files, less the artifact tests, as jest's testMatch for the area's runs. */
 function testFilesOf(area: Area): string[] {

@@ -34,10 +34,9 @@ export function ownLogGroupsForEveryFunction(stack: Stack, props: FunctionLogGro
 
 /** Whether the function already names its log group (PlatformFunction does). */
 function hasOwnLogGroup(fn: CfnResource): boolean {
-  // The other AWS::Lambda::Function resources are CDK's custom-resource provider handlers, plain
-  // CfnResources that never set LoggingConfig.
-  if (!(fn instanceof lambda.CfnFunction)) return false;
-  const config = Stack.of(fn).resolve(fn.loggingConfig) as { LogGroup?: unknown; logGroup?: unknown } | undefined;
+  // The other AWS::Lambda::Function resources are CDK's custom-resource provider handlers: plain
+  // CfnResources, with no loggingConfig at all.
+  const config = Stack.of(fn).resolve((fn as lambda.CfnFunction).loggingConfig) as { LogGroup?: unknown; logGroup?: unknown } | undefined;
   return Boolean(config?.LogGroup ?? config?.logGroup);
 }
 
