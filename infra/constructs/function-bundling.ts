@@ -27,7 +27,9 @@ const NOT_ESBUILD: ReadonlySet<keyof BundlingOptions> = new Set(['commandHooks']
  * notifier's bundle-size test. An option this does not translate is an error, not silently dropped.
  */
 export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
-  const { minify, sourceMap, target, format, externalModules = [], nodeModules = [], ...rest } = bundling;
+  // No nodeModules among them: nothing here installs modules beside the bundle, so a function given
+  // some would deploy without them. Such a module is external, and copied in by commandHooks (sharpForLambda).
+  const { minify, sourceMap, target, format, externalModules = [], ...rest } = bundling;
   const untranslated = Object.keys(rest).filter((key) => !NOT_ESBUILD.has(key as keyof BundlingOptions));
   if (untranslated.length > 0) throw new Error(`esbuildOptionsOf: no esbuild translation for ${untranslated.join(', ')}`);
   return {
@@ -37,8 +39,7 @@ export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
     format,
     minify,
     sourcemap: sourceMap,
-    // Modules installed next to the bundle (nodeModules) are left out of it, as external ones are.
-    external: [...externalModules, ...nodeModules],
+    external: externalModules,
   };
 }
 

@@ -78,8 +78,8 @@ describe('function bundling', () => {
       });
     });
 
-    it('leaves modules installed beside the bundle out of it, as it does external ones', () => {
-      expect(esbuildOptionsOf({ externalModules: ['@aws-sdk/*'], nodeModules: ['sharp'] }).external).toEqual(['@aws-sdk/*', 'sharp']);
+    it('refuses modules to install beside the bundle, which nothing would install: the function would fail at its first import', () => {
+      expect(() => esbuildOptionsOf({ externalModules: ['@aws-sdk/*'], nodeModules: ['sharp'] })).toThrow('esbuildOptionsOf: no esbuild translation for nodeModules');
     });
 
     it('leaves nothing out when no module is named', () => {
