@@ -2,6 +2,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { alarmWhenAboveZero } from '../../../infra/constructs/above-zero-alarm';
 import { inStack } from './construct-stack';
+import { onlyResourceId } from './template-queries';
 
 function aboveZeroAlarm() {
   return inStack((stack) => {
@@ -31,7 +32,6 @@ describe('an alarm when a metric is above zero', () => {
 
   it('publishes to the topic it is given', () => {
     const template = aboveZeroAlarm();
-    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: onlyResourceId(template, 'AWS::SNS::Topic') }] });
   });
 });

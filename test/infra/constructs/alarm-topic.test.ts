@@ -1,18 +1,13 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { keyLifecycleOf } from '../../../infra/config/removal';
 import { AlarmTopic } from '../../../infra/constructs/alarm-topic';
 import { environmentConfig, inStack } from './construct-stack';
+import { onlyResourceId } from './template-queries';
 
 /** The alarm topic as the functions and observability stacks make it, for an environment's owner. */
 function alarmTopic(env: 'sandbox' | 'prod' = 'sandbox') {
   const config = environmentConfig(env);
   return inStack((stack) => new AlarmTopic(stack, 'AlarmTopic', { email: 'owner@example.com', keyProps: keyLifecycleOf(config) }));
-}
-
-function idOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
 }
 
 describe('AlarmTopic', () => {
@@ -51,12 +46,12 @@ describe('AlarmTopic', () => {
   describe('its topic', () => {
     it('is encrypted with its own key, not the AWS-managed one CloudWatch may not use', () => {
       const { template } = alarmTopic();
-      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [idOf(template, 'AWS::KMS::Key'), 'Arn'] } });
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [onlyResourceId(template, 'AWS::KMS::Key'), 'Arn'] } });
     });
 
     it("lets only this account's alarms publish", () => {
       const { template } = alarmTopic();
-      const topicId = idOf(template, 'AWS::SNS::Topic');
+      const topicId = onlyResourceId(template, 'AWS::SNS::Topic');
       template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topicId }],
         PolicyDocument: {
@@ -89,7 +84,7 @@ describe('AlarmTopic', () => {
     it('e-mails the owner', () => {
       const { template } = alarmTopic();
       template.resourceCountIs('AWS::SNS::Subscription', 1);
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'owner@example.com', TopicArn: { Ref: idOf(template, 'AWS::SNS::Topic') } });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'owner@example.com', TopicArn: { Ref: onlyResourceId(template, 'AWS::SNS::Topic') } });
     });
   });
 });

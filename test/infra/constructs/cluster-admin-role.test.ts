@@ -1,9 +1,9 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../../infra/config/kubernetes';
 import { ClusterAdminRole } from '../../../infra/constructs/cluster-admin-role';
 import { inStack } from './construct-stack';
+import { logicalIdOf } from './template-queries';
 
 /** The admin role of an Auto Mode cluster in an imported VPC (no kubectl provider: access entries need none). */
 function clusterAdminRole() {
@@ -17,7 +17,7 @@ function clusterAdminRole() {
       defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
     });
     const admin = new ClusterAdminRole(stack, 'ClusterAdmin', { cluster });
-    return { admin, clusterId: stack.getLogicalId(cluster.node.defaultChild as eks.CfnCluster), roleId: stack.getLogicalId(admin.role.node.defaultChild as iam.CfnRole) };
+    return { admin, clusterId: logicalIdOf(cluster), roleId: logicalIdOf(admin.role) };
   });
 }
 

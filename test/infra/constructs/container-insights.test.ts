@@ -1,4 +1,4 @@
-import type { CfnElement, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { BUSINESS_METRICS_NAMESPACE } from '../../../infra/config/business-metrics';
@@ -6,6 +6,7 @@ import type { ContainerInsightsLevel } from '../../../infra/config/environment-c
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { ContainerInsights } from '../../../infra/constructs/container-insights';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn, logicalIdOf, onlyResource, onlyResourceId, resourceOf } from './template-queries';
 
 const CLUSTER_NAME = 'shop-test-cluster';
 const KINDS = ['application', 'dataplane', 'host', 'performance', 'prometheus'];
@@ -38,11 +39,7 @@ interface CfnResource {
   readonly DeletionPolicy?: string;
 }
 
-function addonOf(template: Template): CfnResource {
-  const addons = Object.values(template.findResources('AWS::EKS::Addon')) as CfnResource[];
-  expect(addons).toHaveLength(1);
-  return addons[0];
-}
+const addonOf = (template: Template): CfnResource => onlyResource(template, 'AWS::EKS::Addon') as CfnResource;
 
 /** The add-on's configuration values (a JSON string in the template), under `agent`. */
 function agentOf(template: Template) {
@@ -56,8 +53,7 @@ function logGroupIdsOf(template: Template): string[] {
 describe('Container Insights', () => {
   it('installs the amazon-cloudwatch-observability add-on on the cluster', () => {
     const { template } = containerInsights();
-    const [clusterId] = Object.keys(template.findResources('AWS::EKS::Cluster'));
-    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'amazon-cloudwatch-observability', ClusterName: { Ref: clusterId } });
+    template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'amazon-cloudwatch-observability', ClusterName: { Ref: onlyResourceId(template, 'AWS::EKS::Cluster') } });
   });
 
   describe('log groups', () => {
@@ -68,17 +64,13 @@ describe('Container Insights', () => {
     });
 
     it("keeps the sandbox's logs a week and deletes them with the stack", () => {
-      const { template } = containerInsights({ env: 'sandbox' });
-      for (const group of Object.values(template.findResources('AWS::Logs::LogGroup')) as CfnResource[]) {
-        expect([group.Properties.RetentionInDays, group.DeletionPolicy]).toEqual([7, 'Delete']);
-      }
+      const groups = Object.values(containerInsights({ env: 'sandbox' }).template.findResources('AWS::Logs::LogGroup')) as CfnResource[];
+      expect(groups.map((group) => [group.Properties.RetentionInDays, group.DeletionPolicy])).toEqual(KINDS.map(() => [7, 'Delete']));
     });
 
     it("keeps prod's logs 90 days and retains them when the stack goes", () => {
-      const { template } = containerInsights({ env: 'prod' });
-      for (const group of Object.values(template.findResources('AWS::Logs::LogGroup')) as CfnResource[]) {
-        expect([group.Properties.RetentionInDays, group.DeletionPolicy]).toEqual([90, 'Retain']);
-      }
+      const groups = Object.values(containerInsights({ env: 'prod' }).template.findResources('AWS::Logs::LogGroup')) as CfnResource[];
+      expect(groups.map((group) => [group.Properties.RetentionInDays, group.DeletionPolicy])).toEqual(KINDS.map(() => [90, 'Retain']));
     });
 
     it('exist before the add-on, so the agent never creates one without expiry', () => {
@@ -88,43 +80,45 @@ describe('Container Insights', () => {
 
     it('are deleted only after the cluster, so no running Fluent Bit recreates one without expiry', () => {
       const { template } = containerInsights();
-      const [cluster] = Object.values(template.findResources('AWS::EKS::Cluster')) as CfnResource[];
+      const cluster = onlyResource(template, 'AWS::EKS::Cluster') as CfnResource;
       expect(cluster.DependsOn).toEqual(expect.arrayContaining(logGroupIdsOf(template)));
     });
   });
 
   describe("the agent's identity", () => {
     it('is a Pod Identity role of the add-on\'s cloudwatch-agent service account in amazon-cloudwatch', () => {
-      const { template, stack, built } = containerInsights();
+      const { template, built } = containerInsights();
       template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
         Namespace: 'amazon-cloudwatch',
         ServiceAccount: 'cloudwatch-agent',
-        RoleArn: { 'Fn::GetAtt': [stack.getLogicalId(built.agentIdentity.role.node.defaultChild as CfnElement), 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': [logicalIdOf(built.agentIdentity.role), 'Arn'] },
       });
     });
 
     it('has the CloudWatchAgentServerPolicy and nothing else', () => {
-      const { template } = containerInsights();
-      template.hasResourceProperties('AWS::IAM::Role', {
-        Description: 'Pod Identity for amazon-cloudwatch/cloudwatch-agent',
-        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchAgentServerPolicy']] }],
-      });
-      template.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('^ContainerInsightsAgentIdentityRole') }] }, 0);
+      const { template, built } = containerInsights();
+      const role = built.agentIdentity.role;
+      const { Properties } = resourceOf(template, role);
+      expect(Properties.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchAgentServerPolicy']] }]);
+      expect(Properties.Description).toBe('Pod Identity for amazon-cloudwatch/cloudwatch-agent');
+      // Nothing else: no inline policy, and no policy resource that names the role.
+      expect(Properties.Policies).toBeUndefined();
+      template.resourcePropertiesCountIs('AWS::IAM::Policy', { Roles: Match.arrayWith([{ Ref: logicalIdOf(role) }]) }, 0);
     });
 
     it("acknowledges cdk-nag's finding on that AWS-managed policy, saying why it is the right one", () => {
       const { built } = containerInsights();
-      const acknowledged = built.agentIdentity.role.node.metadata
-        .filter(({ type }) => type === 'aws:cdk:acknowledged-rules')
-        .flatMap(({ data }) => Object.entries(data as Record<string, string>));
-      expect(acknowledged).toEqual([
-        ['Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]', expect.stringMatching(/CloudWatch docs prescribe this AWS-managed policy/)],
+      expect(acknowledgementsOn(built.agentIdentity.role)).toEqual([
+        {
+          id: 'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]',
+          reason: expect.stringMatching(/CloudWatch docs prescribe this AWS-managed policy/),
+        },
       ]);
     });
 
     it('is associated before the add-on starts the agent, whose pods would otherwise run without credentials', () => {
-      const { template, stack, built } = containerInsights();
-      expect(addonOf(template).DependsOn).toContain(stack.getLogicalId(built.agentIdentity.association));
+      const { template, built } = containerInsights();
+      expect(addonOf(template).DependsOn).toContain(logicalIdOf(built.agentIdentity.association));
     });
   });
 

@@ -1,4 +1,3 @@
-import type { CfnResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +5,7 @@ import type { CoreApiNodeFamilies } from '../../../infra/config/environment-conf
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../../infra/config/kubernetes';
 import { CoreApiNodePool, type CoreApiNodePoolProps } from '../../../infra/constructs/core-api-node-pool';
 import { inStack } from './construct-stack';
+import { kubernetesObjectsOf, logicalIdOf, onlyResource, onlyResourceId } from './template-queries';
 
 type PoolChoices = Partial<Pick<CoreApiNodePoolProps, 'arch' | 'families' | 'maxCpu'>>;
 
@@ -30,8 +30,8 @@ function coreApiNodePool(choices: PoolChoices = {}) {
     const pool = new CoreApiNodePool(stack, 'CoreApiNodePool', { cluster, nodeRole, subnets: vpc.privateSubnets, arch: 'arm64', families: 'burstable', ...choices });
     return {
       pool,
-      clusterId: stack.getLogicalId(cluster.node.defaultChild as eks.CfnCluster),
-      nodeRoleId: stack.getLogicalId(nodeRole.node.defaultChild as iam.CfnRole),
+      clusterId: logicalIdOf(cluster),
+      nodeRoleId: logicalIdOf(nodeRole),
     };
   });
 }
@@ -40,23 +40,10 @@ type ManifestObject = { apiVersion: string; kind: string; metadata: { name: stri
 
 /**
  * The Kubernetes objects the pool's one manifest applies, by kind. References to CloudFormation
- * values in them read `${Ref:<logical id>}` or `${GetAtt:<logical id>.<attribute>}`.
+ * values in them read as in Fn::Sub: `${<logical id>}` or `${<logical id>.<attribute>}`.
  */
 function manifestOf(template: ReturnType<typeof coreApiNodePool>['template']): Record<string, ManifestObject> {
-  const resources = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
-  expect(resources).toHaveLength(1);
-  const manifest = resources[0].Properties.Manifest as string | { 'Fn::Join': [string, unknown[]] };
-  const text =
-    typeof manifest === 'string'
-      ? manifest
-      : manifest['Fn::Join'][1]
-          .map((part) => {
-            if (typeof part === 'string') return part;
-            const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-            return ref ? `\${Ref:${ref}}` : `\${GetAtt:${getAtt!.join('.')}}`;
-          })
-          .join('');
-  const objects = JSON.parse(text) as ManifestObject[];
+  const objects = kubernetesObjectsOf<ManifestObject>(onlyResource(template, 'Custom::AWSCDK-EKS-KubernetesResource'));
   return Object.fromEntries(objects.map((object) => [object.kind, object]));
 }
 
@@ -83,9 +70,9 @@ describe('the core API node pool', () => {
   it("starts the NodeClass's nodes with the Auto Mode node role, in the given subnets, in the cluster security group", () => {
     const { template, built } = coreApiNodePool();
     expect(manifestOf(template).NodeClass.spec).toEqual({
-      role: `\${Ref:${built.nodeRoleId}}`,
+      role: `\${${built.nodeRoleId}}`,
       subnetSelectorTerms: [{ id: 'subnet-a' }, { id: 'subnet-b' }],
-      securityGroupSelectorTerms: [{ id: `\${GetAtt:${built.clusterId}.ClusterSecurityGroupId}` }],
+      securityGroupSelectorTerms: [{ id: `\${${built.clusterId}.ClusterSecurityGroupId}` }],
       networkPolicy: 'DefaultAllow',
       networkPolicyEventLogs: 'Disabled',
     });
@@ -138,11 +125,9 @@ describe('the core API node pool', () => {
   });
 
   it('applies the ConfigMap, the NodeClass and the NodePool, in that order, in one manifest that may overwrite what exists', () => {
-    const { template, built, stack } = coreApiNodePool();
+    const { template, built } = coreApiNodePool();
     expect(Object.keys(manifestOf(template))).toEqual(['ConfigMap', 'NodeClass', 'NodePool']);
     template.hasResourceProperties('Custom::AWSCDK-EKS-KubernetesResource', { ClusterName: { Ref: built.clusterId }, Overwrite: true });
-    expect(Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))).toEqual([
-      stack.getLogicalId(built.pool.enforcement.node.defaultChild as CfnResource),
-    ]);
+    expect(onlyResourceId(template, 'Custom::AWSCDK-EKS-KubernetesResource')).toBe(logicalIdOf(built.pool.enforcement));
   });
 });

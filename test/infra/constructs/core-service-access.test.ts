@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { CoreServiceGrant } from '../../../infra/config/core-services';
 import { grantCoreServiceAccess } from '../../../infra/constructs/core-service-access';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn, onlyResource, onlyResourceId } from './template-queries';
 
 /** A core service's Pod Identity role in `env`, given `grant`, and the bus it may be granted. */
 function podRoleWith(grant: CoreServiceGrant, env = 'sandbox') {
@@ -18,11 +19,7 @@ function podRoleWith(grant: CoreServiceGrant, env = 'sandbox') {
 }
 
 /** Everything the role was granted: its default policy's statements. */
-function grantedStatements(template: Template): unknown[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-  expect(policies).toHaveLength(1);
-  return policies[0].Properties.PolicyDocument.Statement;
-}
+const grantedStatements = (template: Template): unknown[] => onlyResource(template, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
 
 /** The ARN of objects under `prefix` in the uploads bucket of the environment named `env`, in the deploying account and region. */
 const uploadsObjects = (env: string, prefix: string) => ({
@@ -32,7 +29,7 @@ const uploadsObjects = (env: string, prefix: string) => ({
 describe('the AWS access of a core service', () => {
   it("lets a service with 'publish-events' put events on the bus, and nothing else", () => {
     const { template } = podRoleWith('publish-events');
-    const [bus] = Object.keys(template.findResources('AWS::Events::EventBus'));
+    const bus = onlyResourceId(template, 'AWS::Events::EventBus');
     expect(grantedStatements(template)).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [bus, 'Arn'] } }]);
   });
 
@@ -54,11 +51,11 @@ describe('the AWS access of a core service', () => {
 
   it("acknowledges cdk-nag's wildcard finding on each prefix of 'presign-uploads', saying why a prefix is as narrow as it gets", () => {
     const { built: role } = podRoleWith('presign-uploads');
-    const acknowledged = role.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged-rules').map((entry) => entry.data);
     const bucket = 'arn:<AWS::Partition>:s3:::hybrid-platform-sandbox-uploads-<AWS::AccountId>-<AWS::Region>';
-    expect(acknowledged).toEqual(
+    expect(acknowledgementsOn(role)).toEqual(
       ['uploads/', 'thumbnails/'].map((prefix) => ({
-        [`Annotation::AwsSolutions-IAM5[Resource::${bucket}/${prefix}*]`]: `Objects are named by key prefix: ${prefix}* is the narrowest ARN that covers objects that do not exist yet.`,
+        id: `Annotation::AwsSolutions-IAM5[Resource::${bucket}/${prefix}*]`,
+        reason: `Objects are named by key prefix: ${prefix}* is the narrowest ARN that covers objects that do not exist yet.`,
       })),
     );
   });

@@ -1,11 +1,10 @@
-import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
 import { APP_NAMESPACE } from '../../../infra/config/core-services';
 import { EksFaultInjectionAccess } from '../../../infra/constructs/eks-fault-injection-access';
 import { inStack } from './construct-stack';
+import { kubernetesObjectsOf, logicalIdOf, onlyResource, onlyResourceId } from './template-queries';
 
 /**
  * The fault injector's access to an imported cluster in the application namespace, as the chaos stack
@@ -26,16 +25,8 @@ function eksAccess(...admitted: string[]) {
   });
 }
 
-/** The Kubernetes objects of the manifest, as the kubectl provider applies them. */
-function objectsOf(template: Template): Record<string, unknown>[] {
-  const [manifest] = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'));
-  return JSON.parse(manifest.Properties.Manifest as string) as Record<string, unknown>[];
-}
-
-/** The logical id of a construct's CloudFormation resource. */
-function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
+/** The Kubernetes objects of the (one) manifest, as the kubectl provider applies them. */
+const objectsOf = (template: Template) => kubernetesObjectsOf(onlyResource(template, 'Custom::AWSCDK-EKS-KubernetesResource'));
 
 /** `name` in the application namespace (with the prune label aws-cdk-lib adds to every object it applies). */
 const FAULT_INJECTOR_METADATA = { name: 'fault-injector', namespace: APP_NAMESPACE, labels: expect.any(Object) as unknown };
@@ -80,13 +71,13 @@ describe("the FIS fault injector's access to a cluster", () => {
 
   it('exposes the manifest, on which an experiment template can wait', () => {
     const { built, template } = eksAccess();
-    expect(Object.keys(template.findResources('Custom::AWSCDK-EKS-KubernetesResource'))).toEqual([logicalIdOf(built.access.manifest)]);
+    expect(onlyResourceId(template, 'Custom::AWSCDK-EKS-KubernetesResource')).toBe(logicalIdOf(built.access.manifest));
   });
 
   it('maps an admitted role to the Kubernetes user of the RoleBinding, with a standard access entry and no access policy', () => {
     const { built, template } = eksAccess('PodDelete');
     const [{ role, entry }] = built.entries;
-    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+    expect(onlyResourceId(template, 'AWS::EKS::AccessEntry')).toBe(logicalIdOf(entry));
     template.hasResourceProperties('AWS::EKS::AccessEntry', {
       ClusterName: 'platform',
       PrincipalArn: { 'Fn::GetAtt': [logicalIdOf(role), 'Arn'] },
@@ -94,7 +85,6 @@ describe("the FIS fault injector's access to a cluster", () => {
       Type: 'STANDARD',
       AccessPolicies: Match.absent(),
     });
-    expect(Object.keys(template.findResources('AWS::EKS::AccessEntry'))).toEqual([Stack.of(entry).getLogicalId(entry)]);
   });
 
   it('gives each admitted role an access entry of its own, named by the id it is admitted with', () => {

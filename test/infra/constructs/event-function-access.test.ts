@@ -5,6 +5,7 @@ import type { EventFunctionGrant } from '../../../infra/config/event-functions';
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { EventFunctionAccess } from '../../../infra/constructs/event-function-access';
 import { environmentConfig, inStack } from './construct-stack';
+import { onlyResource, onlyResourceId } from './template-queries';
 
 /** A plain function to grant to: what the grants add to it is all there is on it. */
 function eventFunction(stack: Stack): lambda.Function {
@@ -21,20 +22,11 @@ function access({ grants, given = [], env = 'sandbox' }: { grants: readonly Even
   });
 }
 
-/** The logical id of the one resource of `type`. */
-function logicalIdOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
+/** What the function's role may do beyond the basic execution role: its default policy's statements (the stack's one policy). */
+const functionStatements = (template: Template): unknown[] => onlyResource(template, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
 
-/** What the function's role may do beyond the basic execution role: its default policy's statements. */
-function functionStatements(template: Template): unknown[] {
-  const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
-  return policy.Properties.PolicyDocument.Statement;
-}
-
-const environmentOf = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment?.Variables;
+/** The environment variables of the stack's one function. */
+const environmentOf = (template: Template) => onlyResource(template, 'AWS::Lambda::Function').Properties.Environment?.Variables;
 
 describe("the event functions' access to their grants' resources", () => {
   it('creates nothing when no event function has a grant', () => {
@@ -47,16 +39,16 @@ describe("the event functions' access to their grants' resources", () => {
 
   it("creates the idempotency table, and only it, for the 'idempotency-table' grant", () => {
     const { template, built, stack } = access({ grants: ['idempotency-table'] });
-    expect(logicalIdOf(template, 'AWS::DynamoDB::GlobalTable')).toMatch(/^IdempotencyTable[0-9A-F]{8}$/);
-    expect(stack.resolve(built.idempotencyTable?.tableName)).toEqual({ Ref: logicalIdOf(template, 'AWS::DynamoDB::GlobalTable') });
+    expect(onlyResourceId(template, 'AWS::DynamoDB::GlobalTable')).toMatch(/^IdempotencyTable[0-9A-F]{8}$/);
+    expect(stack.resolve(built.idempotencyTable?.tableName)).toEqual({ Ref: onlyResourceId(template, 'AWS::DynamoDB::GlobalTable') });
     template.resourceCountIs('AWS::SNS::Topic', 0);
     expect(built.notificationTopic).toBeUndefined();
   });
 
   it("creates the notification topic, and only it, for the 'publish-notifications' grant", () => {
     const { template, built, stack } = access({ grants: ['publish-notifications'] });
-    expect(logicalIdOf(template, 'AWS::SNS::Topic')).toMatch(/^OrderNotifications[0-9A-F]{8}$/);
-    expect(stack.resolve(built.notificationTopic?.topicArn)).toEqual({ Ref: logicalIdOf(template, 'AWS::SNS::Topic') });
+    expect(onlyResourceId(template, 'AWS::SNS::Topic')).toMatch(/^OrderNotifications[0-9A-F]{8}$/);
+    expect(stack.resolve(built.notificationTopic?.topicArn)).toEqual({ Ref: onlyResourceId(template, 'AWS::SNS::Topic') });
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
     expect(built.idempotencyTable).toBeUndefined();
   });
@@ -82,7 +74,7 @@ describe("the event functions' access to their grants' resources", () => {
 
   it("encrypts the notification topic with SNS's AWS-managed key and refuses publishing to it without TLS", () => {
     const { template } = access({ grants: ['publish-notifications'] });
-    const topic = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topic = onlyResourceId(template, 'AWS::SNS::Topic');
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alias/aws/sns']] },
     });
@@ -94,7 +86,7 @@ describe("the event functions' access to their grants' resources", () => {
 
   it("gives a function with 'idempotency-table' the item reads and writes of the table, and the table's name", () => {
     const { template } = access({ grants: ['idempotency-table', 'publish-notifications'], given: ['idempotency-table'] });
-    const table = logicalIdOf(template, 'AWS::DynamoDB::GlobalTable');
+    const table = onlyResourceId(template, 'AWS::DynamoDB::GlobalTable');
     expect(functionStatements(template)).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] } },
     ]);
@@ -103,7 +95,7 @@ describe("the event functions' access to their grants' resources", () => {
 
   it("gives a function with 'publish-notifications' sns:Publish on the topic, and the topic's ARN", () => {
     const { template } = access({ grants: ['idempotency-table', 'publish-notifications'], given: ['publish-notifications'] });
-    const topic = logicalIdOf(template, 'AWS::SNS::Topic');
+    const topic = onlyResourceId(template, 'AWS::SNS::Topic');
     expect(functionStatements(template)).toEqual([{ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topic } }]);
     expect(environmentOf(template)).toEqual({ NOTIFICATION_TOPIC_ARN: { Ref: topic } });
   });

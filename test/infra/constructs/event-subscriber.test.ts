@@ -5,6 +5,7 @@ import { removalPolicyOf } from '../../../infra/config/removal';
 import { EventSubscriberFunction } from '../../../infra/constructs/event-subscriber';
 import type { OrderEventType } from '../../../functions/shared/order-events';
 import { environmentConfig, inStack } from './construct-stack';
+import { onlyResource, onlyResourceId } from './template-queries';
 
 /**
  * The notifier as the functions stack makes it in `env`, subscribed to `detailTypes`. Asset metadata
@@ -27,13 +28,6 @@ function notifier({ env = 'sandbox', detailTypes = ['OrderPlaced'] }: { env?: st
   );
 }
 
-/** The logical id of the one resource of `type`. */
-function logicalIdOf(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
-}
-
 /** The queue the function reads from, not its dead-letter queue (the one with a redrive policy). */
 function queueId(template: Template): string {
   return Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: {} } }))[0];
@@ -52,14 +46,14 @@ describe('a function subscribed to order events', () => {
   it('receives the order events of its detail-types from the bus it is given, and no others', () => {
     const { template } = notifier();
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: { Ref: logicalIdOf(template, 'AWS::Events::EventBus') },
+      EventBusName: { Ref: onlyResourceId(template, 'AWS::Events::EventBus') },
       EventPattern: { source: ['hybrid-platform.orders'], 'detail-type': ['OrderPlaced'] },
     });
   });
 
   it('routes all of several detail-types with one rule, named and described after them', () => {
     const { template } = notifier({ detailTypes: ['OrderPlaced', 'OrderShipped'] });
-    const ruleId = logicalIdOf(template, 'AWS::Events::Rule');
+    const ruleId = onlyResourceId(template, 'AWS::Events::Rule');
     expect(ruleId).toMatch(/^OrderPlacedOrderShippedToNotifier[0-9A-F]{8}$/);
     expect(template.findResources('AWS::Events::Rule')[ruleId].Properties).toMatchObject({
       Description: 'OrderPlaced, OrderShipped events to the notifier queue',
@@ -121,7 +115,7 @@ describe('a function subscribed to order events', () => {
     const { template } = notifier();
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(queueId(template)),
-      FunctionName: { Ref: logicalIdOf(template, 'AWS::Lambda::Function') },
+      FunctionName: { Ref: onlyResourceId(template, 'AWS::Lambda::Function') },
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -130,7 +124,7 @@ describe('a function subscribed to order events', () => {
 
   it('runs the handler in functions/<name>/, with <name> as its Powertools service name and the description it is given', () => {
     const { template } = notifier();
-    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const fn = onlyResource(template, 'AWS::Lambda::Function');
     expect(fn.Metadata['aws:asset:path']).toBe(join(__dirname, '../../../functions/notifier'));
     expect(fn.Properties.Description).toBe('Sends one notification per OrderPlaced event');
     expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe('notifier');

@@ -1,11 +1,10 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { IConstruct } from 'constructs';
 import { FaultInjectionExperiment, type FaultInjectionExperimentProps } from '../../../infra/constructs/fault-injection-experiment';
 import { FIS_TRUST_STATEMENT } from '../chaos-templates';
 import { inStack } from './construct-stack';
+import { acknowledgementsOn, acknowledgementsUnder, logicalIdOf, onlyResourceId } from './template-queries';
 
 const STEADY_STATE = 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:steady-state';
 const HYPOTHESIS = 'With half of its invocations failing for 5 minutes, no order notification is lost.';
@@ -33,20 +32,6 @@ function experiment({ stopConditionArns = [STEADY_STATE], ...overrides }: Overri
     grant?.(built.role);
     return built;
   });
-}
-
-/** The logical id of a construct's CloudFormation resource. */
-function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/** The reasons given on a construct for acknowledging the finding `id`, one per acknowledgement. */
-function acknowledgementsOf(construct: IConstruct, id: string): unknown[] {
-  return construct.node.metadata
-    .filter(({ type }) => type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap(({ data }) => Object.entries(data as Record<string, unknown>))
-    .filter(([acknowledged]) => acknowledged === `Annotation::${id}`)
-    .map(([, reason]) => reason);
 }
 
 /** What the pod experiments' callers add (EksFaultInjectionAccess.admit): one action on a resource, one on "*". */
@@ -87,7 +72,7 @@ describe('an FIS experiment template', () => {
 
   it('logs each run to the log group it is given, in the schema version 2', () => {
     const { template } = experiment();
-    const [logGroup] = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    const logGroup = onlyResourceId(template, 'AWS::Logs::LogGroup');
     template.hasResourceProperties('AWS::FIS::ExperimentTemplate', {
       LogConfiguration: { LogSchemaVersion: 2, CloudWatchLogsConfiguration: { LogGroupArn: { 'Fn::GetAtt': [logGroup, 'Arn'] } } },
     });
@@ -115,17 +100,16 @@ describe('an FIS experiment template', () => {
 
   it('acknowledges IAM5[Resource::*] on its role once, naming the sorted actions the role has on "*", with those the caller granted', () => {
     const { built } = experiment({}, podDeletionGrants);
-    expect(acknowledgementsOf(built.role, 'AwsSolutions-IAM5[Resource::*]')).toEqual([
+    const reasons = acknowledgementsOn(built.role).filter(({ id }) => id === 'Annotation::AwsSolutions-IAM5[Resource::*]').map(({ reason }) => reason);
+    expect(reasons).toEqual([
       `These actions have no resource-level permissions (log delivery setup, target lookup): ${['ec2:DescribeSubnets', ...LOG_DELIVERY_ACTIONS].sort().join(', ')}.`,
     ]);
   });
 
   it('acknowledges on its role nothing else, and on nothing else', () => {
     const { built } = experiment({}, podDeletionGrants);
-    const acknowledged = built.node
-      .findAll()
-      .flatMap((construct) => construct.node.metadata.filter(({ type }) => type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map(({ data }) => [construct.node.path, Object.keys(data as object)]));
-    expect(acknowledged).toEqual([['Subject/NotifierInvocationErrors/Role', ['Annotation::AwsSolutions-IAM5[Resource::*]']]]);
+    const acknowledged = acknowledgementsUnder(built).map(({ path, id }) => [path, id]);
+    expect(acknowledged).toEqual([['Subject/NotifierInvocationErrors/Role', 'Annotation::AwsSolutions-IAM5[Resource::*]']]);
   });
 
   it('refuses to be made without a stop condition', () => {

@@ -1,11 +1,11 @@
-import { AssetStaging } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { bundledCode, esbuildOptionsOf, FUNCTION_BUNDLING } from '../../../infra/constructs/function-bundling';
 import { inStack } from './construct-stack';
+import { stagedAssetOf } from './template-queries';
 
 /** A handler that Lambda would call as index.handler, with a local name that minification renames. */
 const HANDLER = "export const handler = async (event: { name: string }) => {\n  const greetingForTheCaller = 'hello ' + event.name;\n  return greetingForTheCaller;\n};\n";
@@ -40,9 +40,7 @@ function bundle(folder: string, bundling: BundlingOptions = FUNCTION_BUNDLING): 
       (stack) => new lambda.Function(stack, 'Function', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: bundledCode(join(folder, 'handler.ts'), bundling) }),
       { 'aws:cdk:bundling-stacks': ['**'] },
     );
-    const staging = built.node.findAll().find((construct): construct is AssetStaging => construct instanceof AssetStaging);
-    if (!staging) throw new Error('the function has no asset');
-    return staging.absoluteStagedPath;
+    return stagedAssetOf(built).absoluteStagedPath;
   } finally {
     if (docker === undefined) delete process.env.CDK_DOCKER;
     else process.env.CDK_DOCKER = docker;
@@ -55,18 +53,8 @@ function afterBundling(commands: (inputDir: string, outputDir: string) => string
 }
 
 describe('function bundling', () => {
-  describe('the house options (FUNCTION_BUNDLING)', () => {
-    it('bundles one minified CommonJS file with a source map, for Node.js 24', () => {
-      expect(FUNCTION_BUNDLING).toMatchObject({ minify: true, sourceMap: true, target: 'node24', format: OutputFormat.CJS });
-    });
-
-    it('leaves the AWS SDK v3 to the runtime, which ships it', () => {
-      expect(FUNCTION_BUNDLING.externalModules).toEqual(['@aws-sdk/*']);
-    });
-  });
-
   describe('esbuild options of a bundling (esbuildOptionsOf)', () => {
-    it('bundles for Node.js, with the house options as esbuild flags', () => {
+    it('turns the house options (FUNCTION_BUNDLING) into esbuild flags: one minified CommonJS bundle with a source map, for Node.js 24, the AWS SDK v3 left to the runtime, which ships it', () => {
       expect(esbuildOptionsOf(FUNCTION_BUNDLING)).toEqual({
         bundle: true,
         platform: 'node',

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ownLogGroupsForEveryFunction } from '../../../infra/constructs/function-log-groups';
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { environmentConfig, inStack } from './construct-stack';
+import { logicalIdOf, onlyResourceId } from './template-queries';
 
 type Environment = 'sandbox' | 'prod';
 
@@ -34,9 +35,8 @@ function logGroupOf(template: Template, functionId: string): unknown {
 
 describe('own log groups for every function', () => {
   it('gives a function that names no log group one of its own, which it names', () => {
-    const { template, built, stack } = withOwnLogGroups((stack) => handler(stack, 'Handler'));
-    const [logGroupId] = logGroupIds(template);
-    expect(logGroupOf(template, stack.getLogicalId(built.node.defaultChild as lambda.CfnFunction))).toEqual({ Ref: logGroupId });
+    const { template, built } = withOwnLogGroups((stack) => handler(stack, 'Handler'));
+    expect(logGroupOf(template, logicalIdOf(built))).toEqual({ Ref: onlyResourceId(template, 'AWS::Logs::LogGroup') });
   });
 
   it('puts the group beside the function’s own construct, so that its path names the function', () => {
@@ -57,8 +57,9 @@ describe('own log groups for every function', () => {
       const logGroup = new logs.LogGroup(stack, 'OwnLogs');
       return handler(stack, 'Handler', { logGroup });
     });
-    expect(logGroupIds(template)).toEqual([stack.getLogicalId(stack.node.findChild('OwnLogs').node.defaultChild as logs.CfnLogGroup)]);
-    expect(logGroupOf(template, stack.getLogicalId(stack.node.findChild('Handler').node.defaultChild as lambda.CfnFunction))).toEqual({ Ref: logGroupIds(template)[0] });
+    const ownLogs = logicalIdOf(stack.node.findChild('OwnLogs'));
+    expect(logGroupIds(template)).toEqual([ownLogs]);
+    expect(logGroupOf(template, logicalIdOf(stack.node.findChild('Handler')))).toEqual({ Ref: ownLogs });
   });
 
   it('gives one to each function, ours or aws-cdk-lib’s (here the handler that empties a bucket on delete)', () => {

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { GitHubActionsRole, type GitHubActionsRoleProps } from '../../../infra/constructs/github-actions-role';
 import { inStack } from './construct-stack';
+import { onlyResource, onlyResourceId } from './template-queries';
 
 const REPOSITORY = 'octo-org/hybrid-platform';
 const PROVIDER_ARN = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
@@ -22,11 +23,7 @@ function githubActionsRole(scope: Construct, props: Partial<Omit<GitHubActionsRo
 }
 
 /** The one role of a template, by its CloudFormation properties. */
-function roleProperties(template: Template): Record<string, unknown> {
-  const roles = Object.values(template.findResources('AWS::IAM::Role'));
-  expect(roles).toHaveLength(1);
-  return roles[0].Properties as Record<string, unknown>;
-}
+const roleProperties = (template: Template): Record<string, unknown> => onlyResource(template, 'AWS::IAM::Role').Properties;
 
 /** The ARN of a CDK bootstrap role, as CloudFormation resolves it in the deploying account and region. */
 const bootstrapRole = (kind: string, qualifier = 'hnb659fds') => ({
@@ -101,7 +98,6 @@ describe('a role for GitHub Actions', () => {
 
   it('exposes the role it creates', () => {
     const { template, built, stack } = inStack((stack) => githubActionsRole(stack));
-    const [logicalId] = Object.keys(template.findResources('AWS::IAM::Role'));
-    expect(stack.resolve(built.role.roleArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    expect(stack.resolve(built.role.roleArn)).toEqual({ 'Fn::GetAtt': [onlyResourceId(template, 'AWS::IAM::Role'), 'Arn'] });
   });
 });

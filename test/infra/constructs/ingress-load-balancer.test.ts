@@ -1,10 +1,9 @@
 import { CfnWaitConditionHandle } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { IConstruct } from 'constructs';
 import { IngressLoadBalancer } from '../../../infra/constructs/ingress-load-balancer';
 import { apiLoadBalancerName } from '../../../infra/config/naming';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn, onlyResource, onlyResourceId } from './template-queries';
 
 /** Where the ARN is in ElasticLoadBalancingV2's DescribeLoadBalancers response. */
 const ARN_PATH = 'LoadBalancers.0.LoadBalancerArn';
@@ -17,21 +16,9 @@ function ingressLoadBalancer() {
   });
 }
 
-/** The one resource of `type` in the template: its logical id and its definition. */
-function onlyResource(template: Template, type: string) {
-  const resources = Object.entries(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0];
-}
-
-/** What Validations.of(construct).acknowledge recorded on the construct itself: finding id to reason. */
-function acknowledgementsOn(construct: IConstruct): Record<string, string> {
-  return Object.assign({}, ...construct.node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged-rules').map((entry) => entry.data));
-}
-
 describe('the load balancer of an Ingress', () => {
   it('is found at deploy time by the name the Ingresses give it, on create and on every update', () => {
-    const [, lookup] = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
+    const lookup = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
     const call = {
       service: 'ElasticLoadBalancingV2',
       action: 'DescribeLoadBalancers',
@@ -46,30 +33,30 @@ describe('the load balancer of an Ingress', () => {
   });
 
   it("uses the Lambda runtime's own AWS SDK instead of installing the latest at each call", () => {
-    const [, lookup] = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
+    const lookup = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
     expect(lookup.Properties.InstallLatestAwsSdk).toBe(false);
   });
 
   it('is looked up only after what it is told to wait for (the Ingress having an address)', () => {
-    const [, lookup] = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
+    const lookup = onlyResource(ingressLoadBalancer().template, 'Custom::AWS');
     expect(lookup.DependsOn).toContain('LoadBalancerHost');
   });
 
   it('lets the lookup function only describe load balancers', () => {
     const { template } = ingressLoadBalancer();
-    const [, policy] = onlyResource(template, 'AWS::IAM::Policy');
+    const policy = onlyResource(template, 'AWS::IAM::Policy');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'elasticloadbalancing:DescribeLoadBalancers', Resource: '*' }]);
   });
 
   it('gives the ARN of the load balancer it found', () => {
     const { template, built, stack } = ingressLoadBalancer();
-    const [lookupId] = onlyResource(template, 'Custom::AWS');
+    const lookupId = onlyResourceId(template, 'Custom::AWS');
     expect(stack.resolve(built.loadBalancerArn)).toEqual({ 'Fn::GetAtt': [lookupId, ARN_PATH] });
   });
 
   it("gives the metrics' LoadBalancer dimension, app/<name>/<id>: what follows ':loadbalancer/' in the ARN", () => {
     const { template, built, stack } = ingressLoadBalancer();
-    const [lookupId] = onlyResource(template, 'Custom::AWS');
+    const lookupId = onlyResourceId(template, 'Custom::AWS');
     const arn = { 'Fn::GetAtt': [lookupId, ARN_PATH] };
     expect(stack.resolve(built.metricsDimension)).toEqual({ 'Fn::Select': [1, { 'Fn::Split': [':loadbalancer/', arn] }] });
   });
@@ -77,20 +64,21 @@ describe('the load balancer of an Ingress', () => {
   it('acknowledges the wildcard resource of its policy, which DescribeLoadBalancers requires', () => {
     const { built } = ingressLoadBalancer();
     const lookup = built.node.findChild('Lookup');
-    expect(acknowledgementsOn(lookup)).toEqual({
-      'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringMatching(/^elasticloadbalancing:DescribeLoadBalancers supports no resource-level permissions/),
-    });
+    expect(acknowledgementsOn(lookup)).toEqual([
+      { id: 'Annotation::AwsSolutions-IAM5[Resource::*]', reason: expect.stringMatching(/^elasticloadbalancing:DescribeLoadBalancers supports no resource-level permissions/) },
+    ]);
   });
 
   it("acknowledges the AWS managed logging policy on aws-cdk-lib's lookup function, which is the stack's, not the construct's", () => {
     const { stack } = ingressLoadBalancer();
     const provider = stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
     expect(provider.node.scope).toBe(stack);
-    expect(acknowledgementsOn(provider)).toEqual({
-      'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': expect.stringMatching(
-        /^Only on the function aws-cdk-lib creates for AwsCustomResource lookups/,
-      ),
-    });
+    expect(acknowledgementsOn(provider)).toEqual([
+      {
+        id: 'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: expect.stringMatching(/^Only on the function aws-cdk-lib creates for AwsCustomResource lookups/),
+      },
+    ]);
   });
 
   it('finds several load balancers in one stack, with one lookup function between them', () => {

@@ -1,12 +1,12 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { IConstruct } from 'constructs';
 import { physicalName } from '../../../infra/config/naming';
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { LambdaFaultInjection } from '../../../infra/constructs/lambda-fault-injection';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn, logicalIdOf } from './template-queries';
 
 /** An event function as the functions stack makes one: arm64 unless told. */
 function eventFunction(stack: Stack, architecture = lambda.Architecture.ARM_64): lambda.Function {
@@ -31,16 +31,6 @@ function notifierFaults({ env = 'sandbox', architecture = lambda.Architecture.AR
 /** `arn:<partition>:s3:::<prefix>-<account>-<region><path>`, as CloudFormation joins it. */
 function configurationArn(prefix: string, path: string) {
   return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${prefix}-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, path]] };
-}
-
-/** The logical id of a construct's CloudFormation resource. */
-function logicalIdOf(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/** The findings acknowledged on a construct, by the id cdk-nag reports them under, each with its reason. */
-function acknowledgedOn(construct: IConstruct): Record<string, unknown> {
-  return Object.assign({}, ...construct.node.metadata.filter(({ type }) => type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map(({ data }) => data as object)) as Record<string, unknown>;
 }
 
 const SANDBOX_PREFIX = physicalName(environmentConfig('sandbox'), 'fis');
@@ -74,7 +64,9 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
   it('does not access-log the configuration bucket, and acknowledges S1 on it with why', () => {
     const { template, built } = notifierFaults();
     template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: Match.absent() });
-    expect(acknowledgedOn(built.faults.configurationBucket)).toEqual({ 'Annotation::AwsSolutions-S1': expect.stringMatching(/^Holds only short-lived FIS fault configurations .*access-log bucket\.$/) });
+    expect(acknowledgementsOn(built.faults.configurationBucket)).toEqual([
+      { id: 'Annotation::AwsSolutions-S1', reason: expect.stringMatching(/^Holds only short-lived FIS fault configurations .*access-log bucket\.$/) },
+    ]);
   });
 
   it('empties and deletes the configuration bucket with a sandbox', () => {
@@ -127,7 +119,7 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
 
   it("acknowledges IAM5 on the function's role for the configuration folder's objects alone", () => {
     const { built } = notifierFaults();
-    expect(acknowledgedOn(built.target.role!)).toEqual({ [NAG_FOLDER_OBJECTS]: expect.stringMatching(/^FIS names each fault configuration after the experiment .*narrowest ARN/) });
+    expect(acknowledgementsOn(built.target.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS names each fault configuration after the experiment .*narrowest ARN/) }]);
   });
 
   it('names the function as the target of the experiments', () => {
@@ -150,6 +142,6 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
 
   it("acknowledges IAM5 on the experiment role for the configuration folder's objects alone", () => {
     const { built } = notifierFaults({ grantTo: 'ExperimentRole' });
-    expect(acknowledgedOn(built.role!)).toEqual({ [NAG_FOLDER_OBJECTS]: expect.stringMatching(/^FIS writes one fault configuration per experiment, .*narrowest ARN/) });
+    expect(acknowledgementsOn(built.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS writes one fault configuration per experiment, .*narrowest ARN/) }]);
   });
 });

@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { PlatformDashboard, type DashboardGraph, type DashboardSection } from '../../../infra/constructs/platform-dashboard';
 import { inStack } from './construct-stack';
+import { joinedText, onlyResource } from './template-queries';
 
 const sqs = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SQS', metricName, statistic: 'Maximum' });
 const graph = (title: string): DashboardGraph => ({ title, left: [sqs(`${title}Count`)] });
@@ -23,12 +24,9 @@ interface Widget {
   readonly properties: { readonly title?: string; readonly markdown?: string; readonly alarms?: string[]; readonly metrics?: unknown[] };
 }
 
-/** The dashboard's widgets, its Fn::Join joined with each reference written as `<LogicalId.Attribute>` or `<Ref>`. */
+/** The dashboard's widgets, with each reference written as joinedText writes it: `${LogicalId.Attribute}` or `${LogicalId}`. */
 function widgetsOf(template: Template): Widget[] {
-  const [{ Properties }] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-  const [, parts] = Properties.DashboardBody['Fn::Join'] as [string, (string | { Ref?: string; 'Fn::GetAtt'?: string[] })[]];
-  const body = parts.map((part) => (typeof part === 'string' ? part : `<${part.Ref ?? part['Fn::GetAtt']?.join('.')}>`)).join('');
-  return JSON.parse(body).widgets;
+  return JSON.parse(joinedText(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody)).widgets;
 }
 
 const ordersSection: DashboardSection = { title: 'Orders', graphs: [graph('Placed'), graph('Rejected'), graph('Outbox')] };
@@ -47,7 +45,7 @@ describe('PlatformDashboard', () => {
       height: 3,
       x: 0,
       y: 0,
-      properties: { title: 'Alarms', alarms: alarmIds.map((id) => `<${id}.Arn>`) },
+      properties: { title: 'Alarms', alarms: alarmIds.map((id) => `\${${id}.Arn}`) },
     });
   });
 

@@ -1,12 +1,12 @@
-import { AssetStaging, Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { removalPolicyOf } from '../../../infra/config/removal';
-import { METRICS_NAMESPACE, PlatformFunction, type PlatformFunctionProps } from '../../../infra/constructs/platform-function';
+import { PlatformFunction, type PlatformFunctionProps } from '../../../infra/constructs/platform-function';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn, onlyResourceId, stagedAssetOf } from './template-queries';
 
 const REPO_ROOT = join(__dirname, '../../..');
 
@@ -23,19 +23,6 @@ function platformFunction(env = 'sandbox', props: Partial<PlatformFunctionProps>
       ...props,
     });
   });
-}
-
-/** The cdk-nag findings acknowledged on a construct, by id (as aws-cdk-lib records them), with their reasons. */
-function acknowledgementsOn(construct: IConstruct): Record<string, string> {
-  const entries = construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
-  return Object.assign({}, ...entries.map((entry) => entry.data as Record<string, string>));
-}
-
-/** The logical id of the stack's only resource of `type`. */
-function onlyResourceId(template: ReturnType<typeof platformFunction>['template'], type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0];
 }
 
 describe('a platform function (PlatformFunction)', () => {
@@ -98,17 +85,13 @@ describe('a platform function (PlatformFunction)', () => {
 
   it("acknowledges the tracing permissions' wildcard, which X-Ray cannot narrow", () => {
     const { role } = platformFunction().built;
-    expect(acknowledgementsOn(role!)).toEqual({ 'Annotation::AwsSolutions-IAM5[Resource::*]': expect.stringContaining('xray:PutTraceSegments') });
+    expect(acknowledgementsOn(role!)).toEqual([{ id: 'Annotation::AwsSolutions-IAM5[Resource::*]', reason: expect.stringContaining('xray:PutTraceSegments') }]);
   });
 
   it("tells Powertools its service name and the project's metrics namespace, and Node.js to read the source map", () => {
     platformFunction().template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'notifier', POWERTOOLS_METRICS_NAMESPACE: 'HybridPlatform', NODE_OPTIONS: '--enable-source-maps' } },
     });
-  });
-
-  it('names its metrics namespace after the project', () => {
-    expect(METRICS_NAMESPACE).toBe('HybridPlatform');
   });
 
   it("adds the function's own environment, which may replace a default", () => {
@@ -130,8 +113,7 @@ describe('a platform function (PlatformFunction)', () => {
   });
 
   it("makes its code from the entry's folder, named relative to the repository root", () => {
-    const staging = platformFunction().built.node.findAll().find((construct): construct is AssetStaging => construct instanceof AssetStaging);
-    expect(staging?.sourcePath).toBe(join(REPO_ROOT, 'functions/notifier'));
+    expect(stagedAssetOf(platformFunction().built).sourcePath).toBe(join(REPO_ROOT, 'functions/notifier'));
   });
 
   // The one test of this file that bundles for real (esbuild in-process, a few milliseconds): the merge of
@@ -155,7 +137,7 @@ describe('a platform function (PlatformFunction)', () => {
           }),
         { 'aws:cdk:bundling-stacks': ['**'] },
       );
-      const asset = built.node.findAll().find((construct): construct is AssetStaging => construct instanceof AssetStaging)!.absoluteStagedPath;
+      const asset = stagedAssetOf(built).absoluteStagedPath;
       expect(readdirSync(asset).sort()).toEqual(['index.js', 'index.js.map']);
       const bundle = readFileSync(join(asset, 'index.js'), 'utf8');
       expect(bundle).toContain('require("@aws-sdk/client-s3")');

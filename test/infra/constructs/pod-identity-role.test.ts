@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import { PodIdentityRole } from '../../../infra/constructs/pod-identity-role';
 import { inStack } from './construct-stack';
+import { logicalIdOf, onlyResourceId } from './template-queries';
 
 /** The orders service's identity, as the cluster stack makes one per core service, on a cluster known by name. */
 function ordersPodIdentity() {
@@ -34,7 +34,7 @@ describe('a Pod Identity role', () => {
 
   it("associates the role with the service account in the cluster, as its pods' identity", () => {
     const { template } = ordersPodIdentity();
-    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role'));
+    const roleId = onlyResourceId(template, 'AWS::IAM::Role');
     template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 1);
     template.hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
       ClusterName: 'hybrid-platform-sandbox-cluster',
@@ -45,8 +45,8 @@ describe('a Pod Identity role', () => {
   });
 
   it('hands out the role it made, for grants, and the association, to order the workloads after it', () => {
-    const { template, built, stack } = ordersPodIdentity();
-    expect(Object.keys(template.findResources('AWS::IAM::Role'))).toEqual([stack.getLogicalId(built.role.node.defaultChild as iam.CfnRole)]);
-    expect(Object.keys(template.findResources('AWS::EKS::PodIdentityAssociation'))).toEqual([stack.getLogicalId(built.association)]);
+    const { template, built } = ordersPodIdentity();
+    expect(onlyResourceId(template, 'AWS::IAM::Role')).toBe(logicalIdOf(built.role));
+    expect(onlyResourceId(template, 'AWS::EKS::PodIdentityAssociation')).toBe(logicalIdOf(built.association));
   });
 });

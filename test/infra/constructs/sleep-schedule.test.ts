@@ -1,8 +1,6 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { IConstruct } from 'constructs';
 import { join } from 'node:path';
 import type { DeploymentRef } from '../../../functions/cluster-sleeper/event';
 import { ADDON_DEPLOYMENTS } from '../../../infra/config/addon-deployments';
@@ -10,6 +8,7 @@ import type { WorkingHours } from '../../../infra/config/environment-config';
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { SleepSchedule } from '../../../infra/constructs/sleep-schedule';
 import { environmentConfig, inStack } from './construct-stack';
+import { kubernetesObjectsOf, logicalIdOf, resourceOf } from './template-queries';
 
 const REPO_ROOT = join(__dirname, '../../..');
 /** The add-on Deployments the cluster stack hands it: metrics-server in kube-system, two of Container Insights in amazon-cloudwatch. */
@@ -63,21 +62,9 @@ function sleepSchedule(options: Options = {}) {
   );
 }
 
-/** The logical id of a construct's CloudFormation resource (for an L2, that of its default child, and so on down). */
-function logicalIdOf(construct: IConstruct): string {
-  let element = construct;
-  while (!CfnElement.isCfnElement(element)) element = element.node.defaultChild!;
-  return Stack.of(element).getLogicalId(element);
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a template resource of any shape
-function resourceOf(template: Template, construct: IConstruct): any {
-  return template.toJSON().Resources[logicalIdOf(construct)];
-}
-
 /** The Kubernetes objects the sleeper's RBAC manifest applies, without the kubectl provider's prune label. */
 function rbacObjects(template: Template, schedule: SleepSchedule): object[] {
-  const objects: { metadata: { labels?: unknown } }[] = JSON.parse(resourceOf(template, schedule.manifest).Properties.Manifest);
+  const objects = kubernetesObjectsOf<{ metadata: { labels?: unknown } }>(resourceOf(template, schedule.manifest));
   for (const object of objects) delete object.metadata.labels;
   return objects;
 }

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { createUploadsBucket } from '../../../infra/constructs/uploads-bucket';
 import { removalPolicyOf } from '../../../infra/config/removal';
 import { environmentConfig, inStack } from './construct-stack';
+import { acknowledgementsOn } from './template-queries';
 
 type Environment = 'sandbox' | 'prod';
 /** The two buckets, by their construct ids (the start of their logical ids). */
@@ -84,11 +85,8 @@ describe('the uploads bucket', () => {
     ]);
   });
 
-  it.each([
-    ['sandbox', 7],
-    ['prod', 90],
-  ] as const)("keeps access logs as long as the environment keeps logs (%s: %d days)", (env, days) => {
-    expect(environmentConfig(env).logRetentionDays).toBe(days);
+  it.each(['sandbox', 'prod'] as const)('keeps access logs as long as the %s environment keeps logs', (env) => {
+    const days = environmentConfig(env).logRetentionDays;
     expect(bucketProperties(uploadsBucket(env).template, 'AccessLogs').LifecycleConfiguration.Rules).toEqual([{ ExpirationInDays: days, Status: 'Enabled' }]);
   });
 
@@ -112,11 +110,10 @@ describe('the uploads bucket', () => {
 
   it('acknowledges that its access-log bucket logs nowhere itself, which would loop', () => {
     const { stack } = uploadsBucket();
-    const acknowledgements = stack.node
-      .findChild('AccessLogs')
-      .node.metadata.filter((entry) => entry.type === 'aws:cdk:acknowledged-rules')
-      .map((entry) => entry.data);
     // (aws-cdk-lib acknowledges a CloudFormation-Validate finding of its own on the same bucket.)
-    expect(acknowledgements).toContainEqual({ 'Annotation::AwsSolutions-S1': expect.stringMatching(/^This is the access-log bucket of the uploads bucket/) });
+    expect(acknowledgementsOn(stack.node.findChild('AccessLogs'))).toContainEqual({
+      id: 'Annotation::AwsSolutions-S1',
+      reason: expect.stringMatching(/^This is the access-log bucket of the uploads bucket/),
+    });
   });
 });
