@@ -1,8 +1,8 @@
 /**
  * The one id format of every service: a UUID written exactly as PostgreSQL's `uuid` type accepts it
  * in its canonical form (hex digits in 8-4-4-4-12 groups). JSON Schema's `format: "uuid"` is not
- * that: it also accepts spellings PostgreSQL rejects (e.g. with braces or a `urn:uuid:` prefix), which
- * would reach the database and fail there with a 500.
+ * that: it also accepts a `urn:uuid:` prefix, which PostgreSQL rejects: such an id would reach the
+ * database and fail there with a 500.
  */
 export const ID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
