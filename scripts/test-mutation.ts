@@ -2,6 +2,7 @@ import type { PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { globSync } from 'node:fs';
 import { parseArguments, exitOnUserError, UsageError } from './cli-args';
 import { formatScoreReport, scoreReport, type MutantOutcome } from './mutation-score';
+import { forgetStaticSurvivors } from './mutation-state';
 import { DATABASE_TEST_DIRS } from '../test/services/support/global-setup';
 import { startPostgres } from './postgres';
 
@@ -166,7 +167,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const outcomes: MutantOutcome[] = [];
   try {
     for (const name of names) {
-      const results = await new Stryker(strykerOptions(name, MUTATION_AREAS[name], ignoreStatic)).runMutationTest();
+      const options = strykerOptions(name, MUTATION_AREAS[name], ignoreStatic);
+      forgetStaticSurvivors(options.incrementalFile!);
+      const results = await new Stryker(options).runMutationTest();
       outcomes.push(...results.map(({ fileName, status }) => ({ area: name, fileName, status })));
     }
   } finally {
