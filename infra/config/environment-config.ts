@@ -30,14 +30,11 @@ function firstAddressOf(cidr: string): string {
  * for the subnets depends on the number of AZs (checked below, with longestVpcPrefix). Written from
  * its first address: given 10.0.0.1/16, CDK builds a VPC at 10.1.0.0/16, not the range meant.
  */
-const vpcCidr = z
-  .string()
-  .refine(
-    isCidrBlock,
-    { message: 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16' },
-  )
-  // Only for a CIDR block: a malformed one has its own issue, and the other rules still run.
-  .refine((value) => !isCidrBlock(value) || firstAddressOf(value) === value, { error: (issue) => `must start at the block's first address: ${firstAddressOf(String(issue.input))}` });
+const vpcCidr = z.string().superRefine((value, ctx) => {
+  // One issue at most, and no abort: the object's other rules still run on a malformed block.
+  if (!isCidrBlock(value)) ctx.addIssue(ruleIssue([], 'must be an IPv4 CIDR block with a prefix from /16 to /28, e.g. 10.0.0.0/16'));
+  else if (firstAddressOf(value) !== value) ctx.addIssue(ruleIssue([], `must start at the block's first address: ${firstAddressOf(value)}`));
+});
 
 const acmCertificateArn = z
   .string()
