@@ -1,25 +1,18 @@
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { FaultConfigurationsBucket } from './fault-configurations-bucket';
 
 export interface LambdaFaultInjectionProps {
   /** The function whose invocations AWS FIS may fail or delay. */
   readonly target: lambda.Function;
-  /**
-   * The configuration bucket's name without the account and region that make it unique, e.g.
-   * `hybrid-platform-sandbox-fis`. A plain name, not a reference, lets the experiment roles of other
-   * stacks be granted its folder without a cross-stack export (as the pods' grants name the uploads bucket).
-   */
-  readonly bucketNamePrefix: string;
-  /** What `cdk destroy` does with the configuration bucket (emptied first when it is deleted). */
-  readonly removalPolicy: RemovalPolicy;
+  /** The function's name in its registry: its fault configurations go to `FisConfigs/<name>/`. */
+  readonly name: string;
+  /** The environment's bucket of fault configurations, which every target shares. */
+  readonly configurations: FaultConfigurationsBucket;
 }
-
-/** The folder of the configuration bucket that FIS writes fault configurations to and the extension polls. */
-const CONFIGURATION_PREFIX = 'FisConfigs/';
 
 /**
  * How long an invocation waits for the extension's first read of the configuration (FIS actions
@@ -30,88 +23,62 @@ const POLL_MAX_WAIT = Duration.seconds(2);
 
 /**
  * Makes a function a target of the AWS FIS Lambda actions (aws:lambda:invocation-error,
- * invocation-add-delay): the FIS extension as a layer that wraps the runtime, a bucket through which
- * FIS hands the running experiment's faults to the extension, and the two environment variables
- * that connect them (FIS user guide, "Use the AWS FIS aws:lambda:function actions").
+ * invocation-add-delay): the FIS extension as a layer that wraps the runtime, a folder of the
+ * environment's configurations bucket through which FIS hands the running experiment's faults to the
+ * extension, and the environment variables that connect them (FIS user guide, "Use the AWS FIS
+ * aws:lambda:function actions"). FIS finds the folder in the function's configuration.
  *
  * The layer's ARN differs by region and architecture; AWS publishes it as an SSM public parameter,
  * which CloudFormation resolves in the region of each deploy (no lookup at synth time, no
  * hard-coded account of AWS's), and which follows the extension's 1.x releases. While no experiment
- * runs, the extension only polls the bucket (every 60 s per execution environment) and the function
+ * runs, the extension only polls its folder (every 60 s per execution environment) and the function
  * behaves as before.
  */
 export class LambdaFaultInjection extends Construct {
-  /** The FIS extension reads fault configurations under `CONFIGURATION_PREFIX` of this bucket. */
-  readonly configurationBucket: s3.Bucket;
   /** The function, as an experiment's `aws:lambda:function` target names it. */
   readonly targetArn: string;
-  private readonly bucketName: (account: string, region: string) => string;
+  /** Where the FIS extension reads this function's fault configurations, and FIS writes them: `FisConfigs/<name>/`. */
+  readonly folder: string;
+  private readonly configurations: FaultConfigurationsBucket;
 
   constructor(scope: Construct, id: string, props: LambdaFaultInjectionProps) {
     super(scope, id);
-    const { target } = props;
+    const { target, configurations } = props;
     this.targetArn = target.functionArn;
-    this.bucketName = (account, region) => `${props.bucketNamePrefix}-${account}-${region}`;
-
-    this.configurationBucket = new s3.Bucket(this, 'Configurations', {
-      bucketName: this.bucketName(Aws.ACCOUNT_ID, Aws.REGION),
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      // No server access logs: the extension reads this bucket every 60 s per warm environment, and logs
-      // delivered late would refill the access-log bucket after `cdk destroy` emptied it (DELETE_FAILED).
-      // FIS deletes a configuration when its experiment ends; one that an interrupted experiment left
-      // behind serves nobody the next day.
-      lifecycleRules: [{ expiration: Duration.days(1) }],
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.configurationBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Holds only short-lived FIS fault configurations polled every minute; access logs of those polls would be noise and, delivered late, block deleting the access-log bucket.',
-    });
+    this.folder = `FisConfigs/${props.name}/`;
+    this.configurations = configurations;
 
     const layerArn = ssm.StringParameter.valueForStringParameter(this, `/aws/service/fis/lambda-extension/AWS-FIS-extension-${target.architecture.name}/1.x.x`);
     target.addLayers(lambda.LayerVersion.fromLayerVersionArn(this, 'Extension', layerArn));
-    target.addEnvironment('AWS_FIS_CONFIGURATION_LOCATION', `arn:${Aws.PARTITION}:s3:::${this.bucketName(Aws.ACCOUNT_ID, Aws.REGION)}/${CONFIGURATION_PREFIX}`);
+    target.addEnvironment('AWS_FIS_CONFIGURATION_LOCATION', configurations.arnOf(this.folder));
     target.addEnvironment('AWS_LAMBDA_EXEC_WRAPPER', '/opt/aws-fis/bootstrap');
     target.addEnvironment('AWS_FIS_POLL_MAX_WAIT_MILLISECONDS', String(POLL_MAX_WAIT.toMilliseconds()));
 
-    // The extension runs with the function's role: it lists and reads the configuration folder, nothing else.
+    // The extension runs with the function's role: it lists and reads its own folder, nothing else.
     target.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
-        resources: [this.configurationBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${CONFIGURATION_PREFIX}*`] } },
+        resources: [configurations.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${this.folder}*`] } },
       }),
     );
-    target.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.configurationObjects()] }));
+    target.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [configurations.arnOf(`${this.folder}*`)] }));
     Validations.of(target.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagConfigurationObjects()}]`,
-      reason: 'FIS names each fault configuration after the experiment that writes it: the folder is the narrowest ARN that covers them.',
+      id: `AwsSolutions-IAM5[Resource::${configurations.nagArnOf(`${this.folder}*`)}]`,
+      reason: "FIS names each fault configuration after the experiment that writes it: the function's folder is the narrowest ARN that covers them.",
     });
   }
 
   /**
-   * Lets an FIS experiment role inject faults into the target: write and delete configurations in the
+   * Lets an FIS experiment role inject faults into the target: write and delete configurations in its
    * folder, and read the function's configuration (where FIS finds the folder).
    */
   grantInjection(role: iam.IRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.configurationObjects()] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.configurations.arnOf(`${this.folder}*`)] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunction'], resources: [this.targetArn] }));
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${this.nagConfigurationObjects()}]`,
-      reason: 'FIS writes one fault configuration per experiment, named when it starts: the folder is the narrowest ARN that covers them.',
+      id: `AwsSolutions-IAM5[Resource::${this.configurations.nagArnOf(`${this.folder}*`)}]`,
+      reason: "FIS writes one fault configuration per experiment, named when it starts: the target's folder is the narrowest ARN that covers them.",
     });
-  }
-
-  /** The folder's objects, in whichever stack the grant is made. */
-  private configurationObjects(): string {
-    return `arn:${Aws.PARTITION}:s3:::${this.bucketName(Aws.ACCOUNT_ID, Aws.REGION)}/${CONFIGURATION_PREFIX}*`;
-  }
-
-  /** The same ARN as cdk-nag prints it, with the pseudo parameters in angle brackets. */
-  private nagConfigurationObjects(): string {
-    return `arn:<AWS::Partition>:s3:::${this.bucketName('<AWS::AccountId>', '<AWS::Region>')}/${CONFIGURATION_PREFIX}*`;
   }
 }

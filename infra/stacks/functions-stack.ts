@@ -15,6 +15,7 @@ import { alarmWhenAboveZero } from '../constructs/above-zero-alarm';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { EventFunctionAccess } from '../constructs/event-function-access';
 import { EventSubscriberFunction } from '../constructs/event-subscriber';
+import { FaultConfigurationsBucket } from '../constructs/fault-configurations-bucket';
 import { ImageResizerFunction } from '../constructs/image-resizer-function';
 import { LambdaFaultInjection } from '../constructs/lambda-fault-injection';
 import type { UploadFunction, UploadFunctionConstruct } from '../constructs/upload-function';
@@ -118,18 +119,14 @@ export class FunctionsStack extends Stack {
         return [name, fn];
       }),
     ) as Record<EventFunctionName, EventSubscriberFunction>;
-    // Only the functions with a declared chaos experiment carry the FIS extension.
+    // Only the functions with a declared chaos experiment carry the FIS extension, each reading its own
+    // folder of the environment's one configurations bucket.
     const faultTargets = (Object.keys(eventFunctions) as EventFunctionName[]).filter((name) => eventFunctions[name].invocationErrors);
+    const faultConfigurations = faultTargets.length > 0 ? new FaultConfigurationsBucket(this, 'FaultConfigurations', { config, removalPolicy }) : undefined;
     this.functionFaults = Object.fromEntries(
-      faultTargets.map((name) => {
-        const faults = new LambdaFaultInjection(this, `${pascalCase(name)}FaultInjection`, {
-          target: this.eventFunctions[name],
-          // Bucket names are global: with one target the environment's `-fis`, with several one each.
-          bucketNamePrefix: physicalName(config, faultTargets.length === 1 ? 'fis' : `${name}-fis`),
-          removalPolicy,
-        });
-        return [name, faults];
-      }),
+      faultConfigurations
+        ? faultTargets.map((name) => [name, new LambdaFaultInjection(this, `${pascalCase(name)}FaultInjection`, { target: this.eventFunctions[name], name, configurations: faultConfigurations })])
+        : [],
     );
 
     // ---- alarms: on every function's dead letters, then on every function's errors

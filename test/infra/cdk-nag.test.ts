@@ -53,8 +53,9 @@ const readmeCount = (env: string) => {
 /**
  * The ids (first under the stack) of the constructs that exist for one registry entry: a core
  * service's Pod Identity, a function's own resources (named after it), each entry's chaos
- * experiments; and the uploads bucket's (its access-log bucket, S3's notifications handler), which
- * exist only while an entry needs the bucket.
+ * experiments; the uploads bucket's (its access-log bucket, S3's notifications handler), which
+ * exist only while an entry needs the bucket; and the FIS configurations bucket, only while a
+ * function declares invocation errors.
  */
 function ownedByRegistryEntries(): (id: string) => boolean {
   const services = Object.entries<CoreServiceDefinition>(CORE_SERVICE_REGISTRY);
@@ -63,6 +64,7 @@ function ownedByRegistryEntries(): (id: string) => boolean {
     ...services.flatMap(([name, definition]) => [`${name}PodIdentity`, ...Object.keys(definition.podDeletions ?? {})]),
     ...functions.flatMap(([, definition]) => Object.keys(definition.invocationErrors ?? {})),
     'AccessLogs',
+    'FaultConfigurations',
   ]);
   const prefixes = [...functions.map(([name]) => name), ...UPLOAD_FUNCTION_NAMES].map((name) => new RegExp(`^${pascalCase(name)}[A-Z]`));
   return (id) => exact.has(id) || id.startsWith('BucketNotificationsHandler') || prefixes.some((prefix) => prefix.test(id));

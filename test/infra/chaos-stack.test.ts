@@ -8,6 +8,7 @@ import { CORE_SERVICE_REGISTRY, type CoreServiceDefinition, type PodDeletionExpe
 import { EVENT_FUNCTIONS, type EventFunctionDefinition, type InvocationErrorExperiment } from '../../infra/config/event-functions';
 import { loadConfigFromContext } from '../../infra/config/load-config';
 import { PROJECT, pascalCase } from '../../infra/config/naming';
+import { FaultConfigurationsBucket } from '../../infra/constructs/fault-configurations-bucket';
 import { FaultInjectionExperiment } from '../../infra/constructs/fault-injection-experiment';
 import { LambdaFaultInjection } from '../../infra/constructs/lambda-fault-injection';
 import { ChaosStack } from '../../infra/stacks/chaos-stack';
@@ -71,7 +72,7 @@ describe('chaos stack', () => {
       });
       // It may write exactly where the function's FIS extension reads, and read the function; nothing in the cluster.
       const location = resourceOf(functions, 'AWS::Lambda::Function', target).Properties.Environment.Variables.AWS_FIS_CONFIGURATION_LOCATION;
-      const folder = JSON.parse(JSON.stringify(location).replace(/\/FisConfigs\/"/, '/FisConfigs/*"'));
+      const folder = JSON.parse(JSON.stringify(location).replace(/(\/FisConfigs\/[a-z0-9-]+\/)"/, '$1*"'));
       expect(wildcardActions(id)).toEqual(EXPERIMENT_WILDCARD_ACTIONS);
       expect(statementsOf(id).filter((statement) => statement.Resource !== '*')).toEqual([
         { Action: ['s3:DeleteObject', 's3:PutObject'], Effect: 'Allow', Resource: folder },
@@ -170,7 +171,8 @@ describe('chaos stack of a registry of its own (what a fork declares)', () => {
       kubectlProvider: eks.KubectlProvider.fromKubectlProviderAttributes(targets, 'Kubectl', { serviceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:kubectl' }),
     });
     const auditor = new lambda.Function(targets, 'Auditor', { runtime: lambda.Runtime.NODEJS_22_X, architecture: lambda.Architecture.ARM_64, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
-    const functionFaults = withFaults ? { auditor: new LambdaFaultInjection(targets, 'AuditorFaults', { target: auditor, bucketNamePrefix: 'fixture-fis', removalPolicy: RemovalPolicy.DESTROY }) } : {};
+    const configurations = new FaultConfigurationsBucket(targets, 'FaultConfigurations', { config, removalPolicy: RemovalPolicy.DESTROY });
+    const functionFaults = withFaults ? { auditor: new LambdaFaultInjection(targets, 'AuditorFaults', { target: auditor, name: 'auditor', configurations }) } : {};
     const stopConditions = [cloudwatch.Alarm.fromAlarmArn(targets, 'SteadyState', 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:steady-state')];
     return new ChaosStack(app, 'Chaos', { config, cluster, stopConditions, services, functions, functionFaults });
   };

@@ -1,7 +1,7 @@
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import { ENVIRONMENTS } from '../../infra/config/environments';
 import { loadEnvironmentConfig } from '../../infra/config/load-config';
-import { apiLoadBalancerName, pascalCase, physicalName, uploadsBucketName } from '../../infra/config/naming';
+import { apiLoadBalancerName, faultConfigurationsBucketName, pascalCase, physicalName, uploadsBucketName } from '../../infra/config/naming';
 import { keyLifecycleOf, removalPolicyOf } from '../../infra/config/removal';
 import { SUBNET_LAYOUT } from '../../infra/config/subnet-layout';
 
@@ -21,9 +21,30 @@ describe('physical names', () => {
     expect(uploadsBucketName({ name: 'prod' })).toBe(`hybrid-platform-prod-uploads-${Aws.ACCOUNT_ID}-${Aws.REGION}`);
   });
 
+  it('names the FIS fault configurations bucket after the environment, the account and the region', () => {
+    expect(faultConfigurationsBucketName({ name: 'prod' }, '123456789012', 'eu-west-1')).toBe('hybrid-platform-prod-faults-123456789012-eu-west-1');
+    expect(faultConfigurationsBucketName({ name: 'prod' })).toBe(`hybrid-platform-prod-faults-${Aws.ACCOUNT_ID}-${Aws.REGION}`);
+  });
+
   // S3 refuses a bucket name beyond 63 characters; ap-southeast-5 is as long as region names get.
-  it.each(ENVIRONMENT_NAMES)("keeps the %s uploads bucket's name within S3's 63 characters in any region", (name) => {
-    expect(uploadsBucketName({ name }, '123456789012', 'ap-southeast-5')).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+  describe.each([
+    ['uploads', uploadsBucketName],
+    ['faults', faultConfigurationsBucketName],
+  ])('the %s bucket', (purpose, bucketName) => {
+    it.each(ENVIRONMENT_NAMES)("keeps the %s environment's name within S3's 63 characters in any region", (name) => {
+      expect(bucketName({ name }, '123456789012', 'ap-southeast-5')).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+    });
+
+    it('refuses, before the account and region are known, an environment name that would make it longer, saying how many characters fit', () => {
+      const name = 'x'.repeat(63 - `hybrid-platform--${purpose}-123456789012-ap-southeast-5`.length + 1);
+      expect(() => bucketName({ name })).toThrow(
+        new Error(
+          `The environment name "${name}" (context key env, infra/config/environments.ts) makes the ${purpose} bucket name "hybrid-platform-${name}-${purpose}-123456789012-ap-southeast-5" ` +
+            `longer than the 63 characters S3 allows: use at most ${name.length - 1} characters.`,
+        ),
+      );
+      expect(bucketName({ name: name.slice(1) })).toContain(`hybrid-platform-${name.slice(1)}-${purpose}-`);
+    });
   });
 
   it("names the API load balancer hybrid-platform-<env>-api, up to Elastic Load Balancing's 32 characters", () => {

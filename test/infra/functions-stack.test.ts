@@ -72,7 +72,7 @@ describe('functions stack', () => {
     for (const name of FAULT_TARGETS) expect(wrapped).toContainEqual(expect.stringMatching(new RegExp(`^${pascalCase(name)}[0-9A-F]{8}$`)));
   });
 
-  it('acknowledges S1 on the access-log bucket and on each FIS configuration bucket alone', () => {
+  it('acknowledges S1 on the access-log bucket and on the FIS configurations bucket alone', () => {
     const acknowledged = platformOf('sandbox')
       .stack('functions')
       .findMetadataByType('aws:cdk:acknowledged-rules')
@@ -80,7 +80,8 @@ describe('functions stack', () => {
       .map(({ path }) => path);
     const stack = `/${PROJECT}-sandbox-functions`;
     const accessLogs = needsUploadsBucket(UPLOAD_FUNCTION_NAMES, CORE_SERVICE_REGISTRY) ? [`${stack}/AccessLogs`] : [];
-    expect(acknowledged.sort()).toEqual([...accessLogs, ...FAULT_TARGETS.map((name) => `${stack}/${pascalCase(name)}FaultInjection/Configurations`)].sort());
+    const faultConfigurations = FAULT_TARGETS.length > 0 ? [`${stack}/FaultConfigurations/Bucket`] : [];
+    expect(acknowledged.sort()).toEqual([...accessLogs, ...faultConfigurations].sort());
   });
 });
 
@@ -125,14 +126,25 @@ describe('functions stack: the uploads bucket, as a core service that presigns u
   it('empties and deletes the buckets with a sandbox, and keeps them in prod', () => {
     const prod = functionsStackWith({ uploadFunctions: [], coreServices: PRESIGNER, config: loadConfigFromContext({ env: 'prod' }) });
     sandbox.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
-    // The uploads bucket, its access logs, and the FIS configuration bucket of each fault target.
-    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 2 + FAULT_TARGETS.length);
+    // The uploads bucket, its access logs, and the FIS configurations bucket of the fault targets.
+    sandbox.resourceCountIs('Custom::S3AutoDeleteObjects', 2 + (FAULT_TARGETS.length > 0 ? 1 : 0));
     prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
     prod.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 });
 
 describe('functions stack: what exists only while something in the registries uses it', () => {
+  it('makes one FIS configurations bucket for all fault targets, each with a folder of its own, and none without a target', () => {
+    const notifier = EVENT_FUNCTIONS.notifier as EventFunctionDefinition;
+    // A second target with a long name (a folder with a handler, as an event function needs): a bucket of its own would not fit S3's 63 characters.
+    const twoTargets = functionsStackWith({ eventFunctions: { notifier, 'cluster-sleeper': notifier } as Record<EventFunctionName, EventFunctionDefinition> });
+    expect(logicalIdsOf(twoTargets, 'AWS::S3::Bucket').filter((id) => id.startsWith('FaultConfigurations'))).toHaveLength(1);
+    const locations = Object.values(twoTargets.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION).filter(Boolean);
+    expect(locations.map((location) => location['Fn::Join'][1].at(-1)).sort()).toEqual(['/FisConfigs/cluster-sleeper/', '/FisConfigs/notifier/']);
+    const noTarget = functionsStackWith({ eventFunctions: { notifier: { ...notifier, invocationErrors: undefined } } as Record<EventFunctionName, EventFunctionDefinition> });
+    expect(logicalIdsOf(noTarget, 'AWS::S3::Bucket').filter((id) => id.startsWith('FaultConfigurations'))).toEqual([]);
+  });
+
   it('creates neither the idempotency table nor the notification topic (nor its output) when no event function has their grants', () => {
     const withoutGrants = Object.fromEntries(EVENT_FUNCTION_NAMES.map((name): [string, EventFunctionDefinition] => [name, { ...EVENT_FUNCTIONS[name], grants: [] }]));
     const template = functionsStackWith({ eventFunctions: withoutGrants as Record<EventFunctionName, EventFunctionDefinition> });

@@ -3,7 +3,7 @@ import { PROJECT } from '../../infra/config/naming';
 import { EXPERIMENT_WILDCARD_ACTIONS, outputOf, resourceOf, sandboxChaos, type Resource } from './chaos-templates';
 import { platformOf } from './platform-fixture';
 
-const configurationFolder = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/*']] };
+const configurationFolder = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-faults-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/notifier/*']] };
 const notifierArn = outputOf(`${PROJECT}-sandbox-functions`, /^PublishOutputFnGetAttNotifier[0-9A-F]{8}Arn/);
 
 describe("the notifier's chaos experiment (chaos stack)", () => {
@@ -48,10 +48,10 @@ describe('the notifier as a target of FIS Lambda actions (functions stack)', () 
     expect(resourceOf(sandbox, 'AWS::Lambda::Function', 'ImageResizer').Properties).not.toHaveProperty('Layers');
   });
 
-  it('points the extension at the configuration folder and wraps the runtime with it', () => {
+  it("points the extension at the notifier's folder of the configurations bucket and wraps the runtime with it", () => {
     expect(notifier().Properties.Environment.Variables).toMatchObject({
       AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
-      AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-fis-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/']] },
+      AWS_FIS_CONFIGURATION_LOCATION: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${PROJECT}-sandbox-faults-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, '/FisConfigs/notifier/']] },
     });
   });
 
@@ -62,7 +62,7 @@ describe('the notifier as a target of FIS Lambda actions (functions stack)', () 
   });
 
   it('keeps fault configurations in a private, encrypted, TLS-only bucket, emptied and deleted with a sandbox and kept in prod', () => {
-    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations');
+    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'FaultConfigurationsBucket');
     expect(bucket).toMatchObject({
       DeletionPolicy: 'Delete',
       Properties: {
@@ -75,26 +75,26 @@ describe('the notifier as a target of FIS Lambda actions (functions stack)', () 
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     sandbox.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucket.logicalId } });
-    expect(resourceOf(prod, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations').DeletionPolicy).toBe('Retain');
+    expect(resourceOf(prod, 'AWS::S3::Bucket', 'FaultConfigurationsBucket').DeletionPolicy).toBe('Retain');
   });
 
   it('does not access-log the FIS configuration bucket (late logs of its polls would refill the access-log bucket on destroy), acknowledging S1 on it', () => {
-    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith([`${PROJECT}-sandbox-fis-`])] } } }));
+    const [bucket] = Object.values(sandbox.findResources('AWS::S3::Bucket', { Properties: { BucketName: { 'Fn::Join': ['', Match.arrayWith([`${PROJECT}-sandbox-faults-`])] } } }));
     expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
     const acknowledged = platformOf('sandbox')
       .stack('functions')
       .findMetadataByType('aws:cdk:acknowledged-rules')
       .filter(({ data }) => Object.keys(data as object).includes('Annotation::AwsSolutions-S1'))
       .map(({ path }) => path);
-    expect(acknowledged).toContain(`/${PROJECT}-sandbox-functions/NotifierFaultInjection/Configurations`);
+    expect(acknowledged).toContain(`/${PROJECT}-sandbox-functions/FaultConfigurations/Bucket`);
   });
 
-  it('lets the notifier list and read the configuration folder, and nothing else of the bucket', () => {
-    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'NotifierFaultInjectionConfigurations');
+  it('lets the notifier list and read its own folder, and nothing else of the bucket', () => {
+    const bucket = resourceOf(sandbox, 'AWS::S3::Bucket', 'FaultConfigurationsBucket');
     const statements = resourceOf(sandbox, 'AWS::IAM::Policy', 'NotifierRoleDefaultPolicy').Properties.PolicyDocument.Statement as Resource[];
     const s3Statements = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('s3:')));
     expect(s3Statements).toEqual([
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } } },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket.logicalId, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['FisConfigs/notifier/*'] } } },
       { Action: 's3:GetObject', Effect: 'Allow', Resource: configurationFolder },
     ]);
   });

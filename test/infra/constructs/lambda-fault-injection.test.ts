@@ -1,86 +1,42 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { physicalName } from '../../../infra/config/naming';
 import { removalPolicyOf } from '../../../infra/config/removal';
+import { FaultConfigurationsBucket } from '../../../infra/constructs/fault-configurations-bucket';
 import { LambdaFaultInjection } from '../../../infra/constructs/lambda-fault-injection';
 import { environmentConfig, inStack } from './construct-stack';
 import { acknowledgementsOn, logicalIdOf } from './template-queries';
 
 /** An event function as the functions stack makes one: arm64 unless told. */
-function eventFunction(stack: Stack, architecture = lambda.Architecture.ARM_64): lambda.Function {
-  return new lambda.Function(stack, 'Notifier', { runtime: lambda.Runtime.NODEJS_22_X, architecture, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
+function eventFunction(stack: Stack, id: string, architecture = lambda.Architecture.ARM_64): lambda.Function {
+  return new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, architecture, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
 }
 
 /**
- * The notifier made a target of the FIS Lambda actions as the functions stack of `env` makes it, and,
- * when `grantTo` names one, an experiment role (of the chaos stack, here of the same stack) granted injection.
+ * The notifier made a target of the FIS Lambda actions as the functions stack makes it, and, when
+ * `grantTo` names one, an experiment role (of the chaos stack, here of the same stack) granted injection.
  */
-function notifierFaults({ env = 'sandbox', architecture = lambda.Architecture.ARM_64, grantTo }: { env?: 'sandbox' | 'prod'; architecture?: lambda.Architecture; grantTo?: string } = {}) {
+function notifierFaults({ architecture = lambda.Architecture.ARM_64, grantTo }: { architecture?: lambda.Architecture; grantTo?: string } = {}) {
   return inStack((stack) => {
-    const config = environmentConfig(env);
-    const target = eventFunction(stack, architecture);
-    const faults = new LambdaFaultInjection(stack, 'NotifierFaultInjection', { target, bucketNamePrefix: physicalName(config, 'fis'), removalPolicy: removalPolicyOf(config) });
+    const config = environmentConfig('sandbox');
+    const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+    const target = eventFunction(stack, 'Notifier', architecture);
+    const faults = new LambdaFaultInjection(stack, 'NotifierFaultInjection', { target, name: 'notifier', configurations });
     const role = grantTo === undefined ? undefined : new iam.Role(stack, grantTo, { assumedBy: new iam.ServicePrincipal('fis.amazonaws.com') });
     if (role) faults.grantInjection(role);
-    return { faults, target, role };
+    return { faults, target, role, configurations };
   });
 }
 
-/** `arn:<partition>:s3:::<prefix>-<account>-<region><path>`, as CloudFormation joins it. */
-function configurationArn(prefix: string, path: string) {
-  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${prefix}-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, path]] };
+/** `arn:<partition>:s3:::hybrid-platform-sandbox-faults-<account>-<region><path>`, as CloudFormation joins it. */
+function configurationArn(path: string) {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::hybrid-platform-sandbox-faults-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }, path]] };
 }
 
-const SANDBOX_PREFIX = physicalName(environmentConfig('sandbox'), 'fis');
-/** The configuration folder's objects as cdk-nag prints the ARN of the grants. */
-const NAG_FOLDER_OBJECTS = `Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${SANDBOX_PREFIX}-<AWS::AccountId>-<AWS::Region>/FisConfigs/*]`;
+/** The notifier's folder's objects as cdk-nag prints the ARN of the grants. */
+const NAG_FOLDER_OBJECTS = 'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::hybrid-platform-sandbox-faults-<AWS::AccountId>-<AWS::Region>/FisConfigs/notifier/*]';
 
 describe('a Lambda function as a target of the FIS Lambda actions', () => {
-  it('names the configuration bucket after the prefix, the account and the region, so that other stacks can name it without an export', () => {
-    const { template } = notifierFaults();
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: { 'Fn::Join': ['', [`${SANDBOX_PREFIX}-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] },
-    });
-  });
-
-  it('keeps the configurations in a private, S3-encrypted bucket that refuses requests without TLS', () => {
-    const { template, built } = notifierFaults();
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-    });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: logicalIdOf(built.faults.configurationBucket) },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
-  });
-
-  it('expires a configuration after a day, in case an interrupted experiment left it behind', () => {
-    notifierFaults().template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: [{ ExpirationInDays: 1, Status: 'Enabled' }] } });
-  });
-
-  it('does not access-log the configuration bucket, and acknowledges S1 on it with why', () => {
-    const { template, built } = notifierFaults();
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: Match.absent() });
-    expect(acknowledgementsOn(built.faults.configurationBucket)).toEqual([
-      { id: 'Annotation::AwsSolutions-S1', reason: expect.stringMatching(/^Holds only short-lived FIS fault configurations .*access-log bucket\.$/) },
-    ]);
-  });
-
-  it('empties and deletes the configuration bucket with a sandbox', () => {
-    const { template, built } = notifierFaults({ env: 'sandbox' });
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
-    template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: logicalIdOf(built.faults.configurationBucket) } });
-  });
-
-  it('keeps the configuration bucket, and what is in it, in prod', () => {
-    const { template } = notifierFaults({ env: 'prod' });
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
-  });
-
   it.each([
     { architecture: lambda.Architecture.ARM_64, name: 'arm64' },
     { architecture: lambda.Architecture.X86_64, name: 'x86_64' },
@@ -96,30 +52,30 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
       Environment: {
         Variables: {
           AWS_LAMBDA_EXEC_WRAPPER: '/opt/aws-fis/bootstrap',
-          AWS_FIS_CONFIGURATION_LOCATION: configurationArn(SANDBOX_PREFIX, '/FisConfigs/'),
+          AWS_FIS_CONFIGURATION_LOCATION: configurationArn('/FisConfigs/notifier/'),
           AWS_FIS_POLL_MAX_WAIT_MILLISECONDS: '2000',
         },
       },
     });
   });
 
-  it('lets the function list and read the configuration folder, and nothing else', () => {
+  it('lets the function list and read its folder of configurations, and nothing else', () => {
     const { template, built } = notifierFaults();
-    const bucket = logicalIdOf(built.faults.configurationBucket);
+    const bucket = logicalIdOf(built.configurations.bucket);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalIdOf(built.target.role!) }],
       PolicyDocument: {
         Statement: [
-          { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['FisConfigs/*'] } } },
-          { Action: 's3:GetObject', Effect: 'Allow', Resource: configurationArn(SANDBOX_PREFIX, '/FisConfigs/*') },
+          { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['FisConfigs/notifier/*'] } } },
+          { Action: 's3:GetObject', Effect: 'Allow', Resource: configurationArn('/FisConfigs/notifier/*') },
         ],
       },
     });
   });
 
-  it("acknowledges IAM5 on the function's role for the configuration folder's objects alone", () => {
+  it("acknowledges IAM5 on the function's role for its folder's objects alone", () => {
     const { built } = notifierFaults();
-    expect(acknowledgementsOn(built.target.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS names each fault configuration after the experiment .*narrowest ARN/) }]);
+    expect(acknowledgementsOn(built.target.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS names each fault configuration after the experiment .*function's folder is the narrowest ARN/) }]);
   });
 
   it('names the function as the target of the experiments', () => {
@@ -127,21 +83,42 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
     expect(Stack.of(built.target).resolve(built.faults.targetArn)).toEqual({ 'Fn::GetAtt': [logicalIdOf(built.target), 'Arn'] });
   });
 
-  it("lets an experiment role write and delete configurations in the folder and read the function's configuration", () => {
+  it("lets an experiment role write and delete configurations in the function's folder and read the function's configuration", () => {
     const { template, built } = notifierFaults({ grantTo: 'ExperimentRole' });
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalIdOf(built.role!) }],
       PolicyDocument: {
         Statement: [
-          { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: configurationArn(SANDBOX_PREFIX, '/FisConfigs/*') },
+          { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: configurationArn('/FisConfigs/notifier/*') },
           { Action: 'lambda:GetFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalIdOf(built.target), 'Arn'] } },
         ],
       },
     });
   });
 
-  it("acknowledges IAM5 on the experiment role for the configuration folder's objects alone", () => {
+  it("acknowledges IAM5 on the experiment role for the function's folder's objects alone", () => {
     const { built } = notifierFaults({ grantTo: 'ExperimentRole' });
-    expect(acknowledgementsOn(built.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS writes one fault configuration per experiment, .*narrowest ARN/) }]);
+    expect(acknowledgementsOn(built.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS writes one fault configuration per experiment, .*target's folder is the narrowest ARN/) }]);
+  });
+
+  it('shares the bucket between targets, each function reading and each experiment writing only its own folder', () => {
+    const { template, built } = inStack((stack) => {
+      const config = environmentConfig('sandbox');
+      const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+      const targets = ['notifier', 'order-auditor'].map((name) => {
+        const target = eventFunction(stack, name);
+        const role = new iam.Role(stack, `${name}Experiment`, { assumedBy: new iam.ServicePrincipal('fis.amazonaws.com') });
+        new LambdaFaultInjection(stack, `${name}Faults`, { target, name, configurations }).grantInjection(role);
+        return { name, target, role };
+      });
+      return { targets };
+    });
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    for (const { name, target, role } of built.targets) {
+      const objects = configurationArn(`/FisConfigs/${name}/*`);
+      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { AWS_FIS_CONFIGURATION_LOCATION: configurationArn(`/FisConfigs/${name}/`) } } });
+      template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(target.role!) }], PolicyDocument: { Statement: [{ Condition: { StringLike: { 's3:prefix': [`FisConfigs/${name}/*`] } } }, { Resource: objects }] } });
+      template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(role) }], PolicyDocument: { Statement: [{ Action: ['s3:PutObject', 's3:DeleteObject'], Resource: objects }, { Action: 'lambda:GetFunction' }] } });
+    }
   });
 });
