@@ -37,7 +37,11 @@ const LONGEST_ACCOUNT_AND_REGION = { account: '123456789012', region: 'ap-southe
  */
 function regionalBucketName(config: Pick<EnvironmentConfig, 'name'>, purpose: string, account: string, region: string): string {
   const name = (accountId: string, regionName: string) => `${physicalName(config, purpose)}-${accountId}-${regionName}`;
-  withinLimit(config, name(LONGEST_ACCOUNT_AND_REGION.account, LONGEST_ACCOUNT_AND_REGION.region), { what: `${purpose} bucket name`, limit: BUCKET_NAME_MAX_LENGTH, service: 'S3' });
+  withinLimit(config, name(LONGEST_ACCOUNT_AND_REGION.account, LONGEST_ACCOUNT_AND_REGION.region), {
+    what: `${purpose} bucket name in the longest region, ${LONGEST_ACCOUNT_AND_REGION.region},`,
+    limit: BUCKET_NAME_MAX_LENGTH,
+    service: 'S3',
+  });
   return name(account, region);
 }
 

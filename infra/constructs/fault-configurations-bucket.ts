@@ -23,13 +23,14 @@ export interface FaultConfigurationsBucketProps {
  */
 export class FaultConfigurationsBucket extends Construct {
   readonly bucket: s3.Bucket;
-  private readonly config: Pick<EnvironmentConfig, 'name'>;
+  /** The bucket's name, the deploy's account and region as tokens, and as cdk-nag prints it. */
+  private readonly names: { readonly plain: string; readonly inNagFindings: string };
 
   constructor(scope: Construct, id: string, props: FaultConfigurationsBucketProps) {
     super(scope, id);
-    this.config = props.config;
+    this.names = { plain: faultConfigurationsBucketName(props.config), inNagFindings: faultConfigurationsBucketName(props.config, '<AWS::AccountId>', '<AWS::Region>') };
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: faultConfigurationsBucketName(props.config),
+      bucketName: this.names.plain,
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -49,11 +50,11 @@ export class FaultConfigurationsBucket extends Construct {
 
   /** `arn:<partition>:s3:::<bucket>/<path>` by the bucket's plain name, valid in whichever stack uses it. */
   arnOf(path: string): string {
-    return `arn:${Aws.PARTITION}:s3:::${faultConfigurationsBucketName(this.config)}/${path}`;
+    return `arn:${Aws.PARTITION}:s3:::${this.names.plain}/${path}`;
   }
 
   /** The same ARN as cdk-nag prints it in a finding's id, with the pseudo parameters in angle brackets. */
   nagArnOf(path: string): string {
-    return `arn:<AWS::Partition>:s3:::${faultConfigurationsBucketName(this.config, '<AWS::AccountId>', '<AWS::Region>')}/${path}`;
+    return `arn:<AWS::Partition>:s3:::${this.names.inNagFindings}/${path}`;
   }
 }

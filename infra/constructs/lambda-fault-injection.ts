@@ -14,6 +14,9 @@ export interface LambdaFaultInjectionProps {
   readonly configurations: FaultConfigurationsBucket;
 }
 
+/** A target's folder name: a function's registry name, nothing an IAM ARN would read as a wildcard or a deeper path. */
+const FOLDER_NAME = /^[a-z0-9-]+$/;
+
 /**
  * How long an invocation waits for the extension's first read of the configuration (FIS actions
  * reference, with preventExecution): a new execution environment then applies a running
@@ -45,6 +48,8 @@ export class LambdaFaultInjection extends Construct {
     super(scope, id);
     const { target, configurations } = props;
     this.targetArn = target.functionArn;
+    // The name becomes part of the grants' ARNs: a `*` or a `/` in it would widen them.
+    if (!FOLDER_NAME.test(props.name)) throw new Error(`LambdaFaultInjection ${this.node.path}: the name "${props.name}" names a folder in the grants; use a-z, 0-9 and hyphens only.`);
     this.folder = `FisConfigs/${props.name}/`;
     this.configurations = configurations;
 
@@ -65,7 +70,7 @@ export class LambdaFaultInjection extends Construct {
     target.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [configurations.arnOf(`${this.folder}*`)] }));
     Validations.of(target.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${configurations.nagArnOf(`${this.folder}*`)}]`,
-      reason: "FIS names each fault configuration after the experiment that writes it: the function's folder is the narrowest ARN that covers them.",
+      reason: "FIS chooses the object names of the fault configurations it writes for each experiment: the function's folder is the narrowest ARN that covers them, as the FIS user guide grants it.",
     });
   }
 
@@ -78,7 +83,7 @@ export class LambdaFaultInjection extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunction'], resources: [this.targetArn] }));
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.configurations.nagArnOf(`${this.folder}*`)}]`,
-      reason: "FIS writes one fault configuration per experiment, named when it starts: the target's folder is the narrowest ARN that covers them.",
+      reason: "FIS chooses the object names of the fault configurations it writes when an experiment starts: the target's folder is the narrowest ARN that covers them, as the FIS user guide grants it.",
     });
   }
 }

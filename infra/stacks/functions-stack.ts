@@ -122,12 +122,13 @@ export class FunctionsStack extends Stack {
     // Only the functions with a declared chaos experiment carry the FIS extension, each reading its own
     // folder of the environment's one configurations bucket.
     const faultTargets = (Object.keys(eventFunctions) as EventFunctionName[]).filter((name) => eventFunctions[name].invocationErrors);
-    const faultConfigurations = faultTargets.length > 0 ? new FaultConfigurationsBucket(this, 'FaultConfigurations', { config, removalPolicy }) : undefined;
-    this.functionFaults = Object.fromEntries(
-      faultConfigurations
-        ? faultTargets.map((name) => [name, new LambdaFaultInjection(this, `${pascalCase(name)}FaultInjection`, { target: this.eventFunctions[name], name, configurations: faultConfigurations })])
-        : [],
-    );
+    this.functionFaults = {};
+    if (faultTargets.length > 0) {
+      const configurations = new FaultConfigurationsBucket(this, 'FaultConfigurations', { config, removalPolicy });
+      for (const name of faultTargets) {
+        this.functionFaults[name] = new LambdaFaultInjection(this, `${pascalCase(name)}FaultInjection`, { target: this.eventFunctions[name], name, configurations });
+      }
+    }
 
     // ---- alarms: on every function's dead letters, then on every function's errors
     this.watchedFunctions = [

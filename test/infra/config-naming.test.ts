@@ -39,7 +39,7 @@ describe('physical names', () => {
       const name = 'x'.repeat(63 - `hybrid-platform--${purpose}-123456789012-ap-southeast-5`.length + 1);
       expect(() => bucketName({ name })).toThrow(
         new Error(
-          `The environment name "${name}" (context key env, infra/config/environments.ts) makes the ${purpose} bucket name "hybrid-platform-${name}-${purpose}-123456789012-ap-southeast-5" ` +
+          `The environment name "${name}" (context key env, infra/config/environments.ts) makes the ${purpose} bucket name in the longest region, ap-southeast-5, "hybrid-platform-${name}-${purpose}-123456789012-ap-southeast-5" ` +
             `longer than the 63 characters S3 allows: use at most ${name.length - 1} characters.`,
         ),
       );

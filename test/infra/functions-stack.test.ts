@@ -5,6 +5,7 @@ import { loadConfigFromContext, loadEnvironmentConfig } from '../../infra/config
 import { PROJECT, pascalCase } from '../../infra/config/naming';
 import { needsUploadsBucket, UPLOAD_FUNCTION_NAMES } from '../../infra/config/upload-functions';
 import { FunctionsStack, type FunctionsStackProps } from '../../infra/stacks/functions-stack';
+import { joinedText } from './constructs/template-queries';
 import { platformOf } from './platform-fixture';
 import { testApp } from './test-app';
 
@@ -136,11 +137,13 @@ describe('functions stack: the uploads bucket, as a core service that presigns u
 describe('functions stack: what exists only while something in the registries uses it', () => {
   it('makes one FIS configurations bucket for all fault targets, each with a folder of its own, and none without a target', () => {
     const notifier = EVENT_FUNCTIONS.notifier as EventFunctionDefinition;
-    // A second target with a long name (a folder with a handler, as an event function needs): a bucket of its own would not fit S3's 63 characters.
+    // A second target named cluster-sleeper: an event function needs a handler under functions/, and the name is
+    // long enough that a bucket of its own (hybrid-platform-sandbox-cluster-sleeper-fis-<account>-<region>) would not fit S3's 63 characters.
     const twoTargets = functionsStackWith({ eventFunctions: { notifier, 'cluster-sleeper': notifier } as Record<EventFunctionName, EventFunctionDefinition> });
     expect(logicalIdsOf(twoTargets, 'AWS::S3::Bucket').filter((id) => id.startsWith('FaultConfigurations'))).toHaveLength(1);
-    const locations = Object.values(twoTargets.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION).filter(Boolean);
-    expect(locations.map((location) => location['Fn::Join'][1].at(-1)).sort()).toEqual(['/FisConfigs/cluster-sleeper/', '/FisConfigs/notifier/']);
+    const locations = Object.values(twoTargets.findResources('AWS::Lambda::Function')).flatMap((fn) => fn.Properties.Environment?.Variables?.AWS_FIS_CONFIGURATION_LOCATION ?? []);
+    const bucket = 'arn:${AWS::Partition}:s3:::hybrid-platform-sandbox-faults-${AWS::AccountId}-${AWS::Region}';
+    expect(locations.map(joinedText).sort()).toEqual([`${bucket}/FisConfigs/cluster-sleeper/`, `${bucket}/FisConfigs/notifier/`]);
     const noTarget = functionsStackWith({ eventFunctions: { notifier: { ...notifier, invocationErrors: undefined } } as Record<EventFunctionName, EventFunctionDefinition> });
     expect(logicalIdsOf(noTarget, 'AWS::S3::Bucket').filter((id) => id.startsWith('FaultConfigurations'))).toEqual([]);
   });

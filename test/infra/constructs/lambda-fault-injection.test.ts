@@ -75,7 +75,7 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
 
   it("acknowledges IAM5 on the function's role for its folder's objects alone", () => {
     const { built } = notifierFaults();
-    expect(acknowledgementsOn(built.target.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS names each fault configuration after the experiment .*function's folder is the narrowest ARN/) }]);
+    expect(acknowledgementsOn(built.target.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS chooses the object names of the fault configurations .*function's folder is the narrowest ARN/) }]);
   });
 
   it('names the function as the target of the experiments', () => {
@@ -98,7 +98,7 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
 
   it("acknowledges IAM5 on the experiment role for the function's folder's objects alone", () => {
     const { built } = notifierFaults({ grantTo: 'ExperimentRole' });
-    expect(acknowledgementsOn(built.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS writes one fault configuration per experiment, .*target's folder is the narrowest ARN/) }]);
+    expect(acknowledgementsOn(built.role!)).toEqual([{ id: NAG_FOLDER_OBJECTS, reason: expect.stringMatching(/^FIS chooses the object names of the fault configurations .*target's folder is the narrowest ARN/) }]);
   });
 
   it('shares the bucket between targets, each function reading and each experiment writing only its own folder', () => {
@@ -120,5 +120,15 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
       template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(target.role!) }], PolicyDocument: { Statement: [{ Condition: { StringLike: { 's3:prefix': [`FisConfigs/${name}/*`] } } }, { Resource: objects }] } });
       template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: logicalIdOf(role) }], PolicyDocument: { Statement: [{ Action: ['s3:PutObject', 's3:DeleteObject'], Resource: objects }, { Action: 'lambda:GetFunction' }] } });
     }
+  });
+
+  it.each(['*', 'notifier/*', 'Notifier', ''])('refuses a name that is no plain folder name (%j), since the grants would read it as a wildcard or a path', (name) => {
+    expect(() =>
+      inStack((stack) => {
+        const config = environmentConfig('sandbox');
+        const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+        new LambdaFaultInjection(stack, 'Faults', { target: eventFunction(stack, 'Notifier'), name, configurations });
+      }),
+    ).toThrow(`LambdaFaultInjection Subject/Faults: the name "${name}" names a folder in the grants; use a-z, 0-9 and hyphens only.`);
   });
 });
