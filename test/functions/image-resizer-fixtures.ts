@@ -168,6 +168,8 @@ export interface StoredObject {
  */
 export class FakeBucket {
   readonly objects = new Map<string, StoredObject>();
+  /** Keys deleted right after HeadObject answers for them: an upload deleted between being measured and being read. */
+  private readonly deletedAfterHead = new Set<string>();
 
   constructor(
     s3: AwsClientStub<S3Client>,
@@ -175,6 +177,7 @@ export class FakeBucket {
   ) {
     s3.on(HeadObjectCommand).callsFake(({ Bucket, Key }) => {
       const object = this.lookup(Bucket, Key, () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+      if (this.deletedAfterHead.has(Key)) this.objects.delete(Key);
       return { ContentLength: object.body.length, ETag: object.eTag, ContentType: object.contentType };
     });
     s3.on(GetObjectCommand).callsFake(({ Bucket, Key, IfMatch }) => {
@@ -190,6 +193,11 @@ export class FakeBucket {
       this.put(Key, Body as Buffer, ContentType, Metadata);
       return { ETag: this.objects.get(Key)?.eTag };
     });
+  }
+
+  /** Deletes `key` as soon as HeadObject has answered for it, so that the GetObject after it finds nothing. */
+  deleteAfterHead(key: string): void {
+    this.deletedAfterHead.add(key);
   }
 
   put(key: string, body: Buffer, contentType?: string, metadata?: Record<string, string>): void {

@@ -300,7 +300,20 @@ describe('image-resizer: records that are no work for it are skipped, logged and
     await invoke(s3Event(s3Record('uploads/gone.png')));
 
     expect(skips()).toEqual([{ value: 1, reason: 'object-gone' }]);
+    expect(logged('Record skipped')[0]).toMatchObject({ reason: 'object-gone', detail: 'the object no longer exists' });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('skips an upload deleted between being measured and being read, rather than failing the event', async () => {
+    bucket.put('uploads/going.png', await solidPng(300, 200));
+    bucket.deleteAfterHead('uploads/going.png');
+
+    await invoke(s3Event(s3Record('uploads/going.png')));
+
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(skips()).toEqual([{ value: 1, reason: 'object-gone' }]);
+    expect(logged('Record skipped')[0]).toMatchObject({ reason: 'object-gone', detail: 'the object was deleted while being read' });
+    expect(bucket.keys('thumbnails/')).toEqual([]);
   });
 
   it('processes the good records of a batch once, and reports each bad one', async () => {
