@@ -56,8 +56,10 @@ export class PlatformManifests extends Construct {
       }),
     ) as Record<CoreServiceName, eks.KubernetesManifest>;
 
-    // The Ingresses, the IngressClass and its IngressClassParams: EKS Auto Mode builds, configures and replaces the load balancer from these.
-    const loadBalancerObjects = [charts.platform, ...Object.values(charts.services)].flatMap((chart) => chart.toJson()).filter(({ kind }) => kind.startsWith('Ingress'));
+    const loadBalancerObjects = [charts.platform, ...Object.values(charts.services)].flatMap((chart) => chart.toJson()).filter(({ kind }) => LOAD_BALANCER_KINDS.has(kind));
     this.loadBalancerSpecification = createHash('sha256').update(JSON.stringify(loadBalancerObjects)).digest('hex');
   }
 }
+
+/** The kinds of Kubernetes object that EKS Auto Mode creates, configures and replaces the load balancer from. */
+const LOAD_BALANCER_KINDS: ReadonlySet<string> = new Set(['IngressClass', 'IngressClassParams', 'Ingress']);
