@@ -1,4 +1,4 @@
-import { Fn, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import { Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
@@ -8,19 +8,6 @@ export interface IngressLoadBalancerProps {
   readonly loadBalancerName: string;
   /** What has to be done before the load balancer exists: e.g. waiting for the Ingress's address. */
   readonly after: IDependable;
-  /** What the load balancer is built from (PlatformManifests.loadBalancerSpecification): the lookup runs again when it changes. */
-  readonly specification: string;
-}
-
-/**
- * Makes a deploy-time lookup run again when `specification` changes. CloudFormation sends a custom
- * resource an Update only when its properties change, and a lookup's never do: without this, a
- * replaced load balancer would keep being reported by its first lookup, and the alarms would watch a
- * load balancer that is gone (its metrics missing, which they treat as not breaching). `lookup` is an
- * AwsCustomResource or an eks KubernetesObjectValue: both keep their CloudFormation resource as `Resource`.
- */
-export function lookUpAgainOnChange(lookup: Construct, specification: string): void {
-  (lookup.node.findChild('Resource').node.defaultChild as CfnResource).addPropertyOverride('LookedUpFor', specification);
 }
 
 /**
@@ -41,7 +28,6 @@ export class IngressLoadBalancer extends Construct {
       action: 'DescribeLoadBalancers',
       parameters: { Names: [props.loadBalancerName] },
       // A new ARN (the ALB was replaced) is a new resource: CloudFormation then updates what reads it.
-      // The lookup is only asked again when the specification changed (lookUpAgainOnChange).
       physicalResourceId: cr.PhysicalResourceId.fromResponse('LoadBalancers.0.LoadBalancerArn'),
       outputPaths: ['LoadBalancers.0.LoadBalancerArn'],
     };
@@ -52,7 +38,6 @@ export class IngressLoadBalancer extends Construct {
       policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeLoadBalancers'], resources: ['*'] })]),
     });
     lookup.node.addDependency(props.after);
-    lookUpAgainOnChange(lookup, props.specification);
     Validations.of(lookup).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'elasticloadbalancing:DescribeLoadBalancers supports no resource-level permissions; the role can only read load balancers.',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Stack } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cdk8s from 'cdk8s';
@@ -33,12 +32,6 @@ export interface PlatformManifestsProps {
 export class PlatformManifests extends Construct {
   readonly platform: eks.KubernetesManifest;
   readonly services: Record<CoreServiceName, eks.KubernetesManifest>;
-  /**
-   * A hash of the objects EKS builds the API load balancer from (the IngressClass, its parameters, the
-   * Ingresses): when it changes, EKS may have replaced the load balancer, and what was looked up about
-   * it at deploy time has to be looked up again (IngressLoadBalancer).
-   */
-  readonly loadBalancerSpecification: string;
 
   constructor(scope: Construct, id: string, props: PlatformManifestsProps) {
     super(scope, id);
@@ -55,11 +48,5 @@ export class PlatformManifests extends Construct {
         return [name, manifest];
       }),
     ) as Record<CoreServiceName, eks.KubernetesManifest>;
-
-    const loadBalancerObjects = [charts.platform, ...Object.values(charts.services)].flatMap((chart) => chart.toJson()).filter(({ kind }) => LOAD_BALANCER_KINDS.has(kind));
-    this.loadBalancerSpecification = createHash('sha256').update(JSON.stringify(loadBalancerObjects)).digest('hex');
   }
 }
-
-/** The kinds of Kubernetes object that EKS Auto Mode creates, configures and replaces the load balancer from. */
-const LOAD_BALANCER_KINDS: ReadonlySet<string> = new Set(['IngressClass', 'IngressClassParams', 'Ingress']);

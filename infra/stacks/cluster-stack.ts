@@ -21,7 +21,7 @@ import { ClusterAdminRole } from '../constructs/cluster-admin-role';
 import { ContainerInsights } from '../constructs/container-insights';
 import { grantCoreServiceAccess } from '../constructs/core-service-access';
 import { CoreApiNodePool } from '../constructs/core-api-node-pool';
-import { IngressLoadBalancer, lookUpAgainOnChange } from '../constructs/ingress-load-balancer';
+import { IngressLoadBalancer } from '../constructs/ingress-load-balancer';
 import { NodeRoleRelease } from '../constructs/node-role-release';
 import { PlatformManifests } from '../constructs/platform-manifests';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
@@ -253,7 +253,6 @@ export class ClusterStack extends Stack {
       timeout: LOAD_BALANCER_TIMEOUT,
     });
     loadBalancerHost.node.addDependency(manifests.services[CORE_SERVICES[0]]);
-    lookUpAgainOnChange(loadBalancerHost, manifests.loadBalancerSpecification);
 
     if (config.workingHours) {
       this.sleepSchedule = new SleepSchedule(this, 'SleepSchedule', {
@@ -275,7 +274,7 @@ export class ClusterStack extends Stack {
       });
     }
     // The address appears once the load balancer exists: then it can be found by its name.
-    this.apiLoadBalancer = new IngressLoadBalancer(this, 'ApiLoadBalancer', { loadBalancerName, after: loadBalancerHost, specification: manifests.loadBalancerSpecification });
+    this.apiLoadBalancer = new IngressLoadBalancer(this, 'ApiLoadBalancer', { loadBalancerName, after: loadBalancerHost });
 
     new CfnOutput(this, 'ApiUrl', {
       description: config.cluster.apiCertificateArn

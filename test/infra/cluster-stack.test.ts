@@ -281,17 +281,6 @@ describe('cluster stack', () => {
     for (const name of CORE_SERVICES) expect(objectOf(sandbox, name, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/listen-ports']).toBeUndefined();
   });
 
-  it("looks the load balancer's address and ARN up again whenever what EKS builds it from changes (the certificate, say)", () => {
-    // The Ingress's address, then the load balancer's ARN: the stack's only two lookups.
-    const specifications = (template: typeof sandbox) =>
-      ['Custom::AWSCDK-EKS-KubernetesObjectValue', 'Custom::AWS'].flatMap((type) => Object.values(template.findResources(type)).map((lookup) => lookup.Properties.LookedUpFor));
-    const plain = specifications(sandbox);
-    expect(plain).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), plain[0]]);
-    const https = specifications(withOptions());
-    expect(https).toEqual([https[0], https[0]]);
-    expect(https[0]).not.toBe(plain[0]);
-  });
-
   it('serves HTTPS with the certificate given with -c apiCertificateArn, and redirects HTTP to it', () => {
     const https = withOptions();
     const ingressClassParams = objectsOf(chartManifest(https, 'platform')[1]).find((object) => object.kind === 'IngressClassParams');

@@ -1,7 +1,6 @@
 import { CfnWaitConditionHandle } from 'aws-cdk-lib';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { IngressLoadBalancer, lookUpAgainOnChange } from '../../../infra/constructs/ingress-load-balancer';
+import { IngressLoadBalancer } from '../../../infra/constructs/ingress-load-balancer';
 import { apiLoadBalancerName } from '../../../infra/config/naming';
 import { environmentConfig, inStack } from './construct-stack';
 import { acknowledgementsOn, onlyResource, onlyResourceId } from './template-queries';
@@ -13,7 +12,7 @@ const ARN_PATH = 'LoadBalancers.0.LoadBalancerArn';
 function ingressLoadBalancer() {
   return inStack((stack) => {
     const after = new CfnWaitConditionHandle(stack, 'LoadBalancerHost');
-    return new IngressLoadBalancer(stack, 'ApiLoadBalancer', { loadBalancerName: apiLoadBalancerName(environmentConfig()), after, specification: 'spec-1' });
+    return new IngressLoadBalancer(stack, 'ApiLoadBalancer', { loadBalancerName: apiLoadBalancerName(environmentConfig()), after });
   });
 }
 
@@ -31,10 +30,6 @@ describe('the load balancer of an Ingress', () => {
     expect(JSON.parse(lookup.Properties.Create)).toEqual(call);
     expect(JSON.parse(lookup.Properties.Update)).toEqual(call);
     expect(lookup.Properties.Delete).toBeUndefined();
-  });
-
-  it('carries the specification of the load balancer, so that CloudFormation looks it up again when that changes', () => {
-    expect(onlyResource(ingressLoadBalancer().template, 'Custom::AWS').Properties.LookedUpFor).toBe('spec-1');
   });
 
   it("uses the Lambda runtime's own AWS SDK instead of installing the latest at each call", () => {
@@ -89,20 +84,10 @@ describe('the load balancer of an Ingress', () => {
   it('finds several load balancers in one stack, with one lookup function between them', () => {
     const { template } = inStack((stack) => {
       const after = new CfnWaitConditionHandle(stack, 'LoadBalancerHost');
-      new IngressLoadBalancer(stack, 'Api', { loadBalancerName: 'api', after, specification: 'spec-1' });
-      new IngressLoadBalancer(stack, 'Admin', { loadBalancerName: 'admin', after, specification: 'spec-1' });
+      new IngressLoadBalancer(stack, 'Api', { loadBalancerName: 'api', after });
+      new IngressLoadBalancer(stack, 'Admin', { loadBalancerName: 'admin', after });
     });
     template.resourceCountIs('Custom::AWS', 2);
     template.resourceCountIs('AWS::Lambda::Function', 1);
-  });
-
-  it("makes a Kubernetes object's value, such as the Ingress's address, be read again when the specification changes", () => {
-    const { template } = inStack((stack) => {
-      const kubectlProvider = eks.KubectlProvider.fromKubectlProviderAttributes(stack, 'KubectlProvider', { serviceToken: 'arn:aws:lambda:eu-central-1:123456789012:function:kubectl' });
-      const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'cluster', kubectlProvider });
-      const host = new eks.KubernetesObjectValue(stack, 'LoadBalancerHost', { cluster, objectType: 'ingress', objectName: 'catalog', jsonPath: '.status.loadBalancer.ingress[0].hostname' });
-      lookUpAgainOnChange(host, 'spec-2');
-    });
-    expect(onlyResource(template, 'Custom::AWSCDK-EKS-KubernetesObjectValue').Properties).toMatchObject({ ObjectName: 'catalog', LookedUpFor: 'spec-2' });
   });
 });

@@ -62,15 +62,6 @@ describe('the platform manifests', () => {
     }
   });
 
-  it('hashes what EKS builds the load balancer from: a certificate (HTTPS) changes it, a new image does not', () => {
-    const specification = (inputs: ChartInputs) => platformManifests(() => inputs).built.loadBalancerSpecification;
-    const plain = specification(INPUTS);
-    expect(plain).toMatch(/^[0-9a-f]{64}$/);
-    expect(specification({ ...INPUTS, images: Object.fromEntries(CORE_SERVICES.map((name) => [name, `${REPOSITORY}:${name}-4567cdef`])) as ChartInputs['images'] })).toBe(plain);
-    expect(specification({ ...INPUTS, certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab' })).not.toBe(plain);
-    expect(specification({ ...INPUTS, loadBalancerName: 'hybrid-platform-sandbox-web' })).not.toBe(plain);
-  });
-
   it('puts the namespace and the NetworkPolicies for the VPC in the platform chart', () => {
     const { template, built } = platformManifests();
     const objects = objectsOf(template, built.platform);
