@@ -27,7 +27,10 @@ export class IngressLoadBalancer extends Construct {
       service: 'ElasticLoadBalancingV2',
       action: 'DescribeLoadBalancers',
       parameters: { Names: [props.loadBalancerName] },
-      // A new ARN (the ALB was replaced) is a new resource: CloudFormation then updates what reads it.
+      // Run on create, and again only when these properties change (a new name): CloudFormation sends
+      // a custom resource no update otherwise. A load balancer EKS replaces later under the same name
+      // is not noticed (README, Observability). The ARN as physical id: should a new name find a new
+      // ARN, CloudFormation updates what reads it.
       physicalResourceId: cr.PhysicalResourceId.fromResponse('LoadBalancers.0.LoadBalancerArn'),
       outputPaths: ['LoadBalancers.0.LoadBalancerArn'],
     };

@@ -23,7 +23,7 @@ describe('the load balancer of an Ingress', () => {
       service: 'ElasticLoadBalancingV2',
       action: 'DescribeLoadBalancers',
       parameters: { Names: ['hybrid-platform-sandbox-api'] },
-      // A replaced ALB has a new ARN, hence a new physical id: CloudFormation then updates what reads it.
+      // A load balancer found under a new name has a new ARN, hence a new physical id: CloudFormation then updates what reads it.
       physicalResourceId: { responsePath: ARN_PATH },
       outputPaths: [ARN_PATH],
     };
