@@ -61,9 +61,10 @@ describe('the HTTP rules every service gets', () => {
     database = await freshDatabase();
     service = await startService(slowService, testServiceEnv(database.url));
   });
+  // Optional: when the start failed, jest reports that failure, not a TypeError of the teardown.
   afterAll(async () => {
-    await service.shutdown();
-    await database.drop();
+    await service?.shutdown();
+    await database?.drop();
   });
 
   const post = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
