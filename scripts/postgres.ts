@@ -4,6 +4,7 @@ import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtemp
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -340,13 +341,13 @@ export function databaseUrl(url: string, name: string): string {
   return parsed.toString();
 }
 
-/** Runs one statement on the server at `url` as that URL's user, for a database named `name`. */
-async function administer(url: string, name: string, sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+/** Runs `work` with a client of the server at `url` (as that URL's user), about a database named `name`. */
+async function administer<T>(url: string, name: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name "${name}": use 1-63 of a-z, 0-9 and _, not starting with a digit`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return await client.query(sql, params);
+    return await work(client);
   } finally {
     await client.end();
   }
@@ -357,12 +358,23 @@ async function administer(url: string, name: string, sql: string, params?: unkno
  * allowed to CREATE DATABASE) and returns the new database's URL.
  */
 export async function createDatabase(url: string, name: string, { ifNotExists = false } = {}): Promise<string> {
-  const exists = ifNotExists && (await administer(url, name, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
-  if (!exists) await administer(url, name, `CREATE DATABASE "${name}"`);
+  await administer(url, name, async (client) => {
+    const exists = ifNotExists && (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+    if (!exists) await client.query(`CREATE DATABASE "${name}"`);
+  });
   return databaseUrl(url, name);
 }
 
-/** Drops database `name`, disconnecting whoever is still connected to it. */
-export async function dropDatabase(url: string, name: string): Promise<void> {
-  await administer(url, name, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+/**
+ * Drops database `name`, disconnecting whoever is still connected to it after `graceMs`. Until then it
+ * waits for the connections to close: pg's `pool.end()` resolves once it has asked its connections to
+ * close, not once they have, and a connection the drop terminates makes its client emit an error
+ * (57P01) that its pool, ended, may no longer listen for: thrown in the test process that ended it.
+ */
+export async function dropDatabase(url: string, name: string, { graceMs = 1000 } = {}): Promise<void> {
+  await administer(url, name, async (client) => {
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && (await client.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [name])).rowCount) await sleep(10);
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
 }

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { AURORA_POSTGRES_VERSION } from '../../infra/stacks/data-stack';
-import { databaseUrl, postgresBinDir, startPostgres, type PostgresServer, type StartOptions } from '../../scripts/postgres';
+import { databaseUrl, dropDatabase, postgresBinDir, startPostgres, type PostgresServer, type StartOptions } from '../../scripts/postgres';
 import { freshDatabase, type FreshDatabase } from './support/database';
+import { waitFor } from './support/wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -32,8 +33,8 @@ describe('the service tests’ PostgreSQL', () => {
   const pools: pg.Pool[] = [];
   const pool = (url: string) => {
     const created = new pg.Pool({ connectionString: url, max: 2 });
-    // drop() terminates the connections still open to a database, which a pool reports as an error
-    // event: in the drop() test, and in afterAll, since pool.end() resolves before its connections close.
+    // drop() terminates a connection still open after its grace period, which a pool reports as an
+    // error event: the pool the drop() test below leaves open.
     created.on('error', () => undefined);
     pools.push(created);
     return created;
@@ -83,6 +84,33 @@ describe('the service tests’ PostgreSQL', () => {
     // Same table name, different definitions: nothing is shared.
     const columns = await pool(second.url).query("SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position");
     expect(columns.rows.map((row) => row.column_name)).toEqual(['id', 'label']);
+  });
+
+  /** A client of `url` that records the errors it emits, as a pool that listens would. */
+  const watchedClient = async (url: string) => {
+    const client = new pg.Client({ connectionString: url });
+    const errors: (Error & { code?: string })[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    return { client, errors };
+  };
+
+  it('drop() lets a connection that is closing close, rather than terminate it (pool.end() resolves before its connections close)', async () => {
+    const scratch = await freshDatabase();
+    const { client, errors } = await watchedClient(scratch.url);
+    const closed = new Promise((resolve) => setTimeout(resolve, 300)).then(() => client.end());
+    await scratch.drop();
+    await closed;
+    expect(errors).toEqual([]);
+  });
+
+  it('drop() disconnects a connection still open after the grace period', async () => {
+    const scratch = await freshDatabase();
+    const { client, errors } = await watchedClient(scratch.url);
+    await dropDatabase(serverUrl!, scratch.name, { graceMs: 100 });
+    await waitFor('the terminated connection to report its error', () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: '57P01' });
+    await client.end();
   });
 
   it('drop() removes the database even with connections open, and is idempotent', async () => {
