@@ -132,6 +132,24 @@ describe('a body of the wrong type', () => {
   });
 });
 
+describe('a path the router refuses before any route runs', () => {
+  const order = (url: string) => app.inject({ method: 'POST', url, payload: { currency: 'EUR' } });
+
+  it('is answered 400, in the kit\'s error shape, when it is not valid percent-encoding', async () => {
+    const response = await order('/orders/%E0%A4%A');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'Bad Request', message: "'/orders/%E0%A4%A' is not a valid url component" });
+  });
+
+  it('is answered 414, in the kit\'s error shape, when a path parameter passes 100 characters', async () => {
+    const url = `/orders/o-${'x'.repeat(99)}`;
+    const response = await order(url);
+    expect(response.statusCode).toBe(414);
+    expect(response.json()).toEqual({ error: 'URI Too Long', message: `'${url}' is exceeding the max param length` });
+    expect((await order(`/orders/o-${'x'.repeat(98)}`)).statusCode).toBe(200);
+  });
+});
+
 describe('the errors a route raises', () => {
   it('are named, for the logs', () => {
     expect(new HttpError(400, 'no').name).toBe('HttpError');
