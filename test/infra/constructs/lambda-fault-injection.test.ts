@@ -12,14 +12,19 @@ function eventFunction(stack: Stack, id: string, architecture = lambda.Architect
   return new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, architecture, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
 }
 
+/** The sandbox's bucket of fault configurations, as the functions stack makes it. */
+function sandboxConfigurations(stack: Stack): FaultConfigurationsBucket {
+  const config = environmentConfig('sandbox');
+  return new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+}
+
 /**
  * The notifier made a target of the FIS Lambda actions as the functions stack makes it, and, when
  * `grantTo` names one, an experiment role (of the chaos stack, here of the same stack) granted injection.
  */
 function notifierFaults({ architecture = lambda.Architecture.ARM_64, grantTo }: { architecture?: lambda.Architecture; grantTo?: string } = {}) {
   return inStack((stack) => {
-    const config = environmentConfig('sandbox');
-    const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+    const configurations = sandboxConfigurations(stack);
     const target = eventFunction(stack, 'Notifier', architecture);
     const faults = new LambdaFaultInjection(stack, 'NotifierFaultInjection', { target, name: 'notifier', configurations });
     const role = grantTo === undefined ? undefined : new iam.Role(stack, grantTo, { assumedBy: new iam.ServicePrincipal('fis.amazonaws.com') });
@@ -103,8 +108,7 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
 
   it('shares the bucket between targets, each function reading and each experiment writing only its own folder', () => {
     const { template, built } = inStack((stack) => {
-      const config = environmentConfig('sandbox');
-      const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+      const configurations = sandboxConfigurations(stack);
       const targets = ['notifier', 'order-auditor'].map((name) => {
         const target = eventFunction(stack, name);
         const role = new iam.Role(stack, `${name}Experiment`, { assumedBy: new iam.ServicePrincipal('fis.amazonaws.com') });
@@ -125,8 +129,7 @@ describe('a Lambda function as a target of the FIS Lambda actions', () => {
   it.each(['*', 'notifier/*', 'Notifier', ''])('refuses a name that is no plain folder name (%j), since the grants would read it as a wildcard or a path', (name) => {
     expect(() =>
       inStack((stack) => {
-        const config = environmentConfig('sandbox');
-        const configurations = new FaultConfigurationsBucket(stack, 'FaultConfigurations', { config, removalPolicy: removalPolicyOf(config) });
+        const configurations = sandboxConfigurations(stack);
         new LambdaFaultInjection(stack, 'Faults', { target: eventFunction(stack, 'Notifier'), name, configurations });
       }),
     ).toThrow(`LambdaFaultInjection Subject/Faults: the name "${name}" names a folder in the grants; use a-z, 0-9 and hyphens only.`);
