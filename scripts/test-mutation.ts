@@ -1,5 +1,6 @@
 import type { PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { globSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArguments, exitOnUserError, UsageError } from './cli-args';
 import { formatScoreReport, scoreReport, type MutantOutcome } from './mutation-score';
 import { forgetStaticSurvivors } from './mutation-state';
@@ -91,6 +92,14 @@ export const MUTATION_AREAS: Readonly<Record<string, Area>> = {
   k8s: { mutate: ['k8s/*.ts', '!k8s/synth.ts'], testFiles: ['test/k8s/**/*.test.ts'] },
 };
 
+/**
+ * Stryker's test processes: three per core. A mutant's run mostly waits (for PostgreSQL, a service's
+ * shutdown, a hanging mutant's timeout), so two processes on two cores left the CPU about 90% idle and
+ * tested the kit's mutants at about 6 a minute; six kept it busy and tested about 25 a minute. The
+ * timeouts below leave room for tests slowed by that sharing (measured: see jest's testTimeout).
+ */
+const MUTATION_TEST_PROCESSES = availableParallelism() * 3;
+
 const USAGE = `usage: npm run test:mutation -- [--ignore-static] [${Object.keys(MUTATION_AREAS).join('|')} ...]`;
 
 function strykerOptions(name: string, area: Area, ignoreStatic: boolean): PartialStrykerOptions {
@@ -122,9 +131,9 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
         roots: ['test', 'functions', 'services', 'infra', 'k8s', 'scripts'].map((dir) => `<rootDir>/${dir}`),
         // A mutant that makes a test wait forever (a request never answered, a loop that never ends)
         // fails that test here, rather than waiting out Stryker's timeout below and a restart of the
-        // test process. No test or hook of an area takes more than a few seconds on a machine running
-        // one area (jest.config.js's 120 s is for synthesizing whole environments, which no area's
-        // tests do); on one loaded several times over, a slow hook could fail a file here instead.
+        // test process. Every area's test files, run while Stryker's processes kept both cores busy,
+        // took 1.3 s at most per test and 8.8 s per file (the k8s charts, hooks included): well within
+        // this (jest.config.js's 120 s is for synthesizing whole environments, which no area's tests do).
         testTimeout: 20_000,
       },
     },
@@ -134,7 +143,7 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
     tempDirName: '.stryker-tmp',
     // Not copied into Stryker's sandbox: build output and scratch files no test reads.
     ignorePatterns: ['cdk.out', 'dist', '.tmp'],
-    concurrency: 2,
+    concurrency: MUTATION_TEST_PROCESSES,
     // A mutant that hangs (a retry loop that never ends) costs this beyond its tests' usual time. It
     // must also cover a test process's cold start (jest, the transforms, the global setup: several
     // seconds on two busy cores), which a run after a restart pays: with less, every run after a
