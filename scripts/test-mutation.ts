@@ -93,12 +93,12 @@ export const MUTATION_AREAS: Readonly<Record<string, Area>> = {
 };
 
 /**
- * Stryker's test processes: three per core. A mutant's run mostly waits (for PostgreSQL, a service's
- * shutdown, a hanging mutant's timeout), so two processes on two cores left the CPU about 90% idle and
- * tested the kit's mutants at about 6 a minute; six kept it busy and tested about 25 a minute. The
- * timeouts below leave room for tests slowed by that sharing (measured: see jest's testTimeout).
+ * Stryker's test processes per core. A mutant's run mostly waits (for PostgreSQL, a service's shutdown,
+ * a hanging mutant's timeout), so two processes on two cores left the CPU about 90% idle and tested the
+ * kit's mutants at about 6 a minute; six kept it busy and tested about 25 a minute. Sharing a core three
+ * ways also makes a run up to three times as long, which Stryker's timeout below is scaled for.
  */
-const MUTATION_TEST_PROCESSES = availableParallelism() * 3;
+const PROCESSES_PER_CORE = 3;
 
 const USAGE = `usage: npm run test:mutation -- [--ignore-static] [${Object.keys(MUTATION_AREAS).join('|')} ...]`;
 
@@ -143,13 +143,16 @@ function strykerOptions(name: string, area: Area, ignoreStatic: boolean): Partia
     tempDirName: '.stryker-tmp',
     // Not copied into Stryker's sandbox: build output and scratch files no test reads.
     ignorePatterns: ['cdk.out', 'dist', '.tmp'],
-    concurrency: MUTATION_TEST_PROCESSES,
+    concurrency: availableParallelism() * PROCESSES_PER_CORE,
     // A mutant that hangs (a retry loop that never ends) costs this beyond its tests' usual time. It
     // must also cover a test process's cold start (jest, the transforms, the global setup: several
     // seconds on two busy cores), which a run after a restart pays: with less, every run after a
-    // timeout timed out too, each counted as killed.
-    timeoutMS: 30_000,
-    timeoutFactor: 2.5,
+    // timeout timed out too, each counted as killed. Both parts are what one process per core needs,
+    // times the processes sharing a core. Unscaled, six processes on two cores counted as timed out a kit
+    // mutant that hangs nothing (validation-errors.ts, `keyword === 'required'` made false: two kit tests
+    // fail, the area's files run in 24 s on the busy machine). A survivor so slowed would count as killed.
+    timeoutMS: 30_000 * PROCESSES_PER_CORE,
+    timeoutFactor: 2.5 * PROCESSES_PER_CORE,
     // The HTML report to read the surviving mutants in; the JSON one for tools.
     reporters: ['progress-append-only', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
